@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds or installs, once, everything the tests run for real, into caches
+# outside the clone keyed by version. Safe to run again: each step is a no-op
+# when its output is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./hack/testbin/install.sh >/dev/null

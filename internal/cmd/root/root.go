@@ -1,0 +1,68 @@
+// Package root assembles the catalyst command tree and maps errors to exit
+// codes in one place.
+package root
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/openova-io/openova/internal/cmd/factory"
+)
+
+// Exit codes of catalyst.
+const (
+	ExitOK     = 0
+	ExitError  = 1 // the command failed
+	ExitUsage  = 2 // bad flags or arguments
+	ExitFailed = 3 // a check ran and found problems (lint, validate)
+)
+
+// FailedError reports that a check ran and found problems, already printed.
+type FailedError struct{ Msg string }
+
+func (e *FailedError) Error() string { return e.Msg }
+
+// NewCmdRoot returns the catalyst command with every subcommand.
+func NewCmdRoot(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:           "catalyst <command>",
+		Short:         "OpenOva Catalyst: blueprint catalog, instance generation and platform lifecycle",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetOut(f.IOStreams.Out)
+	cmd.SetErr(f.IOStreams.ErrOut)
+	for _, sub := range subcommands {
+		cmd.AddCommand(sub(f))
+	}
+	return cmd
+}
+
+// subcommands are registered by each command package's register call below;
+// keeping the list here makes the tree visible in one place.
+var subcommands = []func(*factory.Factory) *cobra.Command{}
+
+// Main runs catalyst with the process's arguments and returns the exit code.
+func Main() int {
+	f := factory.New()
+	cmd := NewCmdRoot(f)
+	err := cmd.Execute()
+	return exitCode(f, err)
+}
+
+func exitCode(f *factory.Factory, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var failed *FailedError
+	if errors.As(err, &failed) {
+		if failed.Msg != "" {
+			fmt.Fprintln(f.IOStreams.ErrOut, failed.Msg)
+		}
+		return ExitFailed
+	}
+	fmt.Fprintln(f.IOStreams.ErrOut, "error:", err)
+	return ExitError
+}
