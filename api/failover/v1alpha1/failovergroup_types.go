@@ -43,7 +43,7 @@ type FailoverGroupSpec struct {
 	Mode Mode `json:"mode,omitempty"`
 
 	// Timing of lease renewal; defaults are renew 10s, TTL 30s, retry 10s.
-	// +kubebuilder:default={}
+	// +kubebuilder:default={renewInterval:"10s",ttl:"30s",retryTimeout:"10s"}
 	// +optional
 	Timing Timing `json:"timing,omitempty"`
 
@@ -97,19 +97,20 @@ type SecretKeyRef struct {
 // Timing of the lease. The holder must be able to miss a renewal and retry
 // twice within one TTL: renewInterval + 2 × retryTimeout ≤ ttl.
 // +kubebuilder:validation:XValidation:rule="duration(self.renewInterval) + duration(self.retryTimeout) + duration(self.retryTimeout) <= duration(self.ttl)",message="timing: renewInterval + 2 × retryTimeout must not exceed ttl; lower renewInterval or retryTimeout, or raise ttl"
+// +kubebuilder:validation:XValidation:rule="duration(self.renewInterval) > duration('0s') && duration(self.retryTimeout) > duration('0s')",message="timing: renewInterval and retryTimeout must be positive"
 type Timing struct {
 	// RenewInterval between renewals by the holder.
 	// +kubebuilder:default="10s"
 	// +optional
-	RenewInterval metav1.Duration `json:"renewInterval,omitempty"`
+	RenewInterval *metav1.Duration `json:"renewInterval,omitempty"`
 	// TTL of the lease at the witness.
 	// +kubebuilder:default="30s"
 	// +optional
-	TTL metav1.Duration `json:"ttl,omitempty"`
+	TTL *metav1.Duration `json:"ttl,omitempty"`
 	// RetryTimeout bounds one witness request.
 	// +kubebuilder:default="10s"
 	// +optional
-	RetryTimeout metav1.Duration `json:"retryTimeout,omitempty"`
+	RetryTimeout *metav1.Duration `json:"retryTimeout,omitempty"`
 }
 
 // RPOSpec bounds replication lag for automatic takeover.
@@ -120,7 +121,7 @@ type RPOSpec struct {
 	// +kubebuilder:default=30
 	// +kubebuilder:validation:Minimum=0
 	// +optional
-	MaxLagSeconds int64 `json:"maxLagSeconds,omitempty"`
+	MaxLagSeconds *int64 `json:"maxLagSeconds,omitempty"`
 }
 
 // Layers are the resources the actuators control, per traffic layer.

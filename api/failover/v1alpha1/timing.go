@@ -3,6 +3,8 @@ package v1alpha1
 import (
 	"fmt"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Default lease timing (OPENOVA.md §5).
@@ -15,17 +17,7 @@ const (
 // Resolved returns the timing with defaults filled in, for controllers that
 // read a FailoverGroup the API server did not default (e.g. from a file).
 func (t Timing) Resolved() (renew, ttl, retry time.Duration) {
-	renew, ttl, retry = t.RenewInterval.Duration, t.TTL.Duration, t.RetryTimeout.Duration
-	if renew == 0 {
-		renew = DefaultRenewInterval
-	}
-	if ttl == 0 {
-		ttl = DefaultTTL
-	}
-	if retry == 0 {
-		retry = DefaultRetryTimeout
-	}
-	return renew, ttl, retry
+	return orDefault(t.RenewInterval, DefaultRenewInterval), orDefault(t.TTL, DefaultTTL), orDefault(t.RetryTimeout, DefaultRetryTimeout)
 }
 
 // ValidateTiming checks the rule the CRD also enforces: the holder must be
@@ -43,4 +35,22 @@ func ValidateTiming(renew, ttl, retry time.Duration) error {
 			renew, retry, renew+2*retry, ttl)
 	}
 	return nil
+}
+
+func orDefault(d *metav1.Duration, def time.Duration) time.Duration {
+	if d == nil {
+		return def
+	}
+	return d.Duration
+}
+
+// DefaultMaxLagSeconds is the RPO bound when spec.rpo.maxLagSeconds is unset.
+const DefaultMaxLagSeconds = 30
+
+// MaxLag returns the RPO bound with its default filled in.
+func (r RPOSpec) MaxLag() time.Duration {
+	if r.MaxLagSeconds == nil {
+		return DefaultMaxLagSeconds * time.Second
+	}
+	return time.Duration(*r.MaxLagSeconds) * time.Second
 }
