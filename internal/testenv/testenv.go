@@ -36,7 +36,9 @@ type Env struct {
 	Config  *rest.Config
 	Client  client.Client
 	Dynamic dynamic.Interface
-	Scheme  *runtime.Scheme
+	// Scheme knows the core and apiextensions types; tests add OpenOva's
+	// own API types with their AddToScheme before using them.
+	Scheme *runtime.Scheme
 	// Kubeconfig is a kubeconfig for the API server, for processes started
 	// by tests.
 	Kubeconfig []byte
@@ -87,11 +89,6 @@ func Start() (*Env, error) {
 	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
 		return nil, err
 	}
-	for _, add := range schemeBuilders {
-		if err := add(scheme); err != nil {
-			return nil, err
-		}
-	}
 	te := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
 		CRDDirectoryPaths:     dirs,
@@ -116,9 +113,6 @@ func Start() (*Env, error) {
 
 // Stop stops the API server and etcd.
 func (e *Env) Stop() error { return e.env.Stop() }
-
-// schemeBuilders add OpenOva's own API types to every Env's scheme.
-var schemeBuilders []func(*runtime.Scheme) error
 
 // EnsureNamespace creates the namespace if it does not exist.
 func (e *Env) EnsureNamespace(ctx context.Context, name string) error {
