@@ -17,22 +17,24 @@ func (m *Machine) reply(r Reply, out []Action) []Action {
 	case p.kind == Release:
 		return out
 	}
+	if r.Lease.Epoch < m.maxEpoch && r.Seq > m.viewSeq {
+		// A witness never lowers an epoch; a view that does is stale
+		// or broken, and acting on it could reuse an old epoch.
+		return append(out, Note{Kind: "ignored-reply", Epoch: r.Lease.Epoch,
+			Detail: fmt.Sprintf("witness reported epoch %d below the %d already seen", r.Lease.Epoch, m.maxEpoch)})
+	}
 	if r.Seq > m.viewSeq {
-		if r.Lease.Epoch < m.maxEpoch {
-			// A witness never lowers an epoch; a view that does is stale
-			// or broken, and acting on it could reuse an old epoch.
-			return append(out, Note{Kind: "ignored-reply", Epoch: r.Lease.Epoch,
-				Detail: fmt.Sprintf("witness reported epoch %d below the %d already seen", r.Lease.Epoch, m.maxEpoch)})
-		}
 		m.view, m.viewSeq = r.Lease, r.Seq
 	}
-	if p.kind == Acquire {
-		out = m.acquireReply(p, r, out)
-	} else {
-		out = m.observe(out)
+	m.maxEpoch = max(m.maxEpoch, r.Lease.Epoch)
+	if m.state.Holding() && m.maxEpoch > m.epoch {
+		// A late answer shows a newer grant: ours is gone.
+		return m.fence(fmt.Sprintf("witness reports epoch %d above ours", m.maxEpoch), out)
 	}
-	m.maxEpoch = max(m.maxEpoch, m.view.Epoch)
-	return out
+	if p.kind == Acquire {
+		return m.acquireReply(p, r, out)
+	}
+	return m.observe(out)
 }
 
 // observe decides what a standby does with the latest view.
@@ -88,8 +90,12 @@ func (m *Machine) mayAcquire() bool {
 	if m.approved == next {
 		return true
 	}
-	return m.cfg.Mode == Automatic && m.lagWithinBound() && m.yielded != m.view.Epoch && m.denied != next
+	return m.cfg.Mode == Automatic && m.lagWithinBound() && !m.yieldedView() && m.denied != next
 }
+
+// yieldedView reports whether the free lease is the one this region
+// released in a switchover.
+func (m *Machine) yieldedView() bool { return m.didYield && m.yielded == m.view.Epoch }
 
 func (m *Machine) lagWithinBound() bool {
 	return m.cfg.MaxLag == 0 || (m.lagKnown && m.lag <= m.cfg.MaxLag)
@@ -99,7 +105,7 @@ func (m *Machine) proposalReason() string {
 	switch {
 	case m.cfg.Mode == SemiAutomatic:
 		return "semi-automatic mode"
-	case m.yielded == m.view.Epoch:
+	case m.yieldedView():
 		return "this region released the lease in a switchover"
 	case !m.lagKnown:
 		return fmt.Sprintf("replication lag unknown; RPO bound is %s", m.cfg.MaxLag)
@@ -122,10 +128,10 @@ func (m *Machine) acquireReply(p pending, r Reply, out []Action) []Action {
 	}
 	e := r.Lease.Epoch
 	switch {
-	case e <= p.epoch || e < m.maxEpoch:
-		return append(out, Note{Kind: "ignored-reply", Epoch: e, Detail: fmt.Sprintf("grant at epoch %d is not above %d", e, max(p.epoch, m.maxEpoch))})
-	case m.state == AwaitingApproval && e != m.proposal:
-		return append(out, Note{Kind: "ignored-reply", Epoch: e, Detail: fmt.Sprintf("grant at epoch %d, but epoch %d was approved", e, m.proposal)})
+	case e <= p.epoch || e <= m.epoch || e < m.maxEpoch:
+		return append(out, Note{Kind: "ignored-reply", Epoch: e, Detail: fmt.Sprintf("grant at epoch %d is not above every epoch seen", e)})
+	case p.approval != 0 && e != p.approval:
+		return append(out, Note{Kind: "ignored-reply", Epoch: e, Detail: fmt.Sprintf("grant at epoch %d, but epoch %d was approved", e, p.approval)})
 	case m.now >= p.sent+m.budget:
 		return append(out, Note{Kind: "ignored-reply", Epoch: e, Detail: "grant arrived after its local deadline"})
 	}
@@ -157,7 +163,7 @@ func (m *Machine) actuated(d ActuatorsDone, out []Action) []Action {
 	case d.Op == Activate && m.state == FailingOver:
 		return m.transition(Active, "every actuator confirmed", out)
 	case d.Op == Deactivate && m.state == Demoting:
-		m.yielded = m.epoch
+		m.yielded, m.didYield = m.epoch, true
 		out = m.transition(Standby, "switchover: deactivated; lease released", out)
 		return append(out, m.send(Release, m.epoch))
 	case d.Op == Fence && m.state == Fenced:

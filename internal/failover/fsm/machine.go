@@ -30,6 +30,7 @@ type Machine struct {
 	approved uint64 // epoch a human approved; acquire may be sent
 	denied   uint64 // epoch a human denied; never proposed again
 	yielded  uint64 // epoch released by a switchover; not retaken on our own
+	didYield bool
 	noted    uint64 // epoch a manual-mode expiry note was made for
 
 	lag      time.Duration
@@ -42,6 +43,9 @@ type pending struct {
 	epoch uint64
 	sent  time.Duration
 	lost  bool // timed out; retried, but a late reply still counts
+	// approval is the approved epoch an acquire was sent under; zero
+	// when sent on automatic authority.
+	approval uint64
 }
 
 // New returns a machine in STANDBY. cfg is defaulted and validated.
@@ -144,7 +148,7 @@ func (m *Machine) want() (RequestKind, uint64, bool) {
 	case Fenced:
 		return 0, 0, false
 	}
-	if m.viewSeq > 0 && !m.view.Held && m.mayAcquire() {
+	if m.viewSeq > 0 && !m.view.Held && m.view.Epoch >= m.maxEpoch && m.mayAcquire() {
 		return Acquire, m.view.Epoch, true
 	}
 	return Read, 0, true
@@ -152,7 +156,11 @@ func (m *Machine) want() (RequestKind, uint64, bool) {
 
 func (m *Machine) send(kind RequestKind, epoch uint64) Send {
 	m.seq++
-	m.pending = append(m.pending, pending{seq: m.seq, kind: kind, epoch: epoch, sent: m.now})
+	p := pending{seq: m.seq, kind: kind, epoch: epoch, sent: m.now}
+	if kind == Acquire && m.approved == epoch+1 {
+		p.approval = m.approved
+	}
+	m.pending = append(m.pending, p)
 	m.sendAt = m.now + m.cfg.RenewInterval
 	return Send{Seq: m.seq, Kind: kind, Epoch: epoch}
 }
