@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -76,9 +77,13 @@ func (m *Machine) Status() Status {
 }
 
 // NextWakeup is the latest local time the shell should call Step with a
-// Tick, so no deadline, retry or poll is missed.
+// Tick, so no deadline, retry or poll is missed (math.MaxInt64: only an
+// event can move the machine on).
 func (m *Machine) NextWakeup() time.Duration {
-	t := m.sendAt
+	t := time.Duration(math.MaxInt64)
+	if m.state != Fenced && !m.inFlight() {
+		t = m.sendAt
+	}
 	for _, p := range m.pending {
 		if p.kind != Release && !p.lost {
 			t = min(t, p.sent+m.cfg.RetryTimeout)

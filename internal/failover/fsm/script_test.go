@@ -3,6 +3,7 @@ package fsm
 import (
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -140,7 +141,11 @@ func runCommand(t *testing.T, m **Machine, line string) string {
 	if s.Proposal != 0 {
 		fmt.Fprintf(&b, " proposal=%d", s.Proposal)
 	}
-	fmt.Fprintf(&b, " wake=%s", (*m).NextWakeup())
+	if w := (*m).NextWakeup(); w == math.MaxInt64 {
+		b.WriteString(" wake=never")
+	} else {
+		fmt.Fprintf(&b, " wake=%s", w)
+	}
 	return b.String()
 }
 
