@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 
@@ -109,7 +108,7 @@ func serverJoin(m *model, r *region) string {
 func agent(m *model, r *region, p pool) string {
 	c := newCloudConfig(m, r, "worker of pool "+p.Name)
 	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "server: https://%s:6443\ntoken: \"${k3s_token}\"\nkubelet-arg:\n  - cloud-provider=external\nnode-label:\n  - openova.io/pool=%s\n", firstCP(r), p.Name)
+	fmt.Fprintf(&cfg, "server: https://%s:6443\ntoken: \"${k3s_token}\"\nnode-ip: ${node_ip}\nkubelet-arg:\n  - cloud-provider=external\nnode-label:\n  - openova.io/pool=%s\n", firstCP(r), p.Name)
 	keys := make([]string, 0, len(p.Labels))
 	for k := range p.Labels {
 		keys = append(keys, k)
@@ -139,6 +138,8 @@ func k3sServerConfig(m *model, r *region, first bool) string {
 		fmt.Fprintf(&b, "server: https://%s:6443\n", firstCP(r))
 	}
 	fmt.Fprintf(&b, `token: "${k3s_token}"
+node-ip: ${node_ip}
+advertise-address: ${node_ip}
 flannel-backend: none
 disable-network-policy: true
 disable-kube-proxy: true
@@ -250,7 +251,7 @@ func installScript(s *instance.Spec) string {
 	if s.Mirror.Binaries != "" {
 		base = strings.TrimSuffix(s.Mirror.Binaries, "/") + "/k3s-io/k3s/releases/download"
 	}
-	release := base + "/" + url.PathEscape(K3sVersion)
+	release := base + "/" + strings.ReplaceAll(K3sVersion, "+", "%2B") // the release tag, escaped as GitHub links it
 	return fmt.Sprintf(`#!/bin/sh
 # Installs k3s %s; $1 is "server" or "agent".
 set -eu

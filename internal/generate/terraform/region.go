@@ -62,7 +62,7 @@ ssh_keys = [hcloud_ssh_key.admin.id]
 placement_group_id = hcloud_placement_group.%[1]s_cp.id
 firewall_ids = [hcloud_firewall.%[1]s_base.id]
 labels = %[7]s
-user_data = templatefile(count.index == 0 ? "${path.module}/%[8]s" : "${path.module}/%[9]s", local.%[1]s_server_vars)
+user_data = templatefile(count.index == 0 ? "${path.module}/%[8]s" : "${path.module}/%[9]s", merge(local.%[1]s_server_vars, { node_ip = cidrhost(%[11]q, %[12]d + count.index) }))
 public_net {
 ipv4_enabled = true
 ipv6_enabled = true
@@ -108,7 +108,7 @@ location = %[7]q
 ssh_keys = [hcloud_ssh_key.admin.id]
 %[8]sfirewall_ids = [hcloud_firewall.%[9]s_base.id]
 labels = %[10]s
-user_data = templatefile("${path.module}/%[11]s", { k3s_token = var.k3s_token })
+user_data = templatefile("${path.module}/%[11]s", { k3s_token = var.k3s_token, node_ip = cidrhost(%[13]q, %[14]d + count.index) })
 public_net {
 ipv4_enabled = true
 ipv6_enabled = true

@@ -64,7 +64,7 @@ func Render(in Input, t *filetree.Tree) error {
 	files := map[string]string{
 		"versions.tf":  versionsTF(m),
 		"variables.tf": variablesTF(m),
-		"network.tf":   networkTF(m),
+		"project.tf":   networkTF(m),
 		"outputs.tf":   outputsTF(m),
 	}
 	for _, r := range m.Regions {
