@@ -95,8 +95,11 @@ var statusOf = map[Code]int{
 	CodeUnavailable:  http.StatusServiceUnavailable,
 }
 
-// HTTPStatus is the status a witness answers with for code.
+// HTTPStatus is the status a witness answers with for code ("" is success).
 func HTTPStatus(c Code) int {
+	if c == "" {
+		return http.StatusOK
+	}
 	if s, ok := statusOf[c]; ok {
 		return s
 	}
