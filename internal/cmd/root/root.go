@@ -8,7 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/openova-io/openova/internal/cmd/diff"
 	"github.com/openova-io/openova/internal/cmd/factory"
+	"github.com/openova-io/openova/internal/cmd/generate"
+	initcmd "github.com/openova-io/openova/internal/cmd/init"
+	"github.com/openova-io/openova/internal/cmd/validate"
 )
 
 // Exit codes of catalyst.
@@ -42,7 +46,12 @@ func NewCmdRoot(f *factory.Factory) *cobra.Command {
 
 // subcommands are registered by each command package's register call below;
 // keeping the list here makes the tree visible in one place.
-var subcommands = []func(*factory.Factory) *cobra.Command{}
+var subcommands = []func(*factory.Factory) *cobra.Command{
+	func(f *factory.Factory) *cobra.Command { return initcmd.NewCmdInit(f, nil) },
+	func(f *factory.Factory) *cobra.Command { return validate.NewCmdValidate(f, nil) },
+	func(f *factory.Factory) *cobra.Command { return generate.NewCmdGenerate(f, nil) },
+	func(f *factory.Factory) *cobra.Command { return diff.NewCmdDiff(f, nil) },
+}
 
 // Main runs catalyst with the process's arguments and returns the exit code.
 func Main() int {
