@@ -1,0 +1,194 @@
+// Package controller is the failover controller's shell: it drives the pure
+// state machine (internal/failover/fsm) with a real monotonic clock, sends
+// its witness requests through the lease client, carries out actuations
+// through internal/failover/actuator, and exposes what it does (/status,
+// /ready, /metrics, evidence).
+package controller
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/openova-io/openova/internal/failover/actuator"
+	"github.com/openova-io/openova/internal/failover/fsm"
+	"github.com/openova-io/openova/internal/failover/wire"
+	"github.com/openova-io/openova/internal/lease"
+)
+
+// Witness is what the runner needs of a witness; *lease.Client has it.
+type Witness interface {
+	Acquire(ctx context.Context, name string, req lease.AcquireRequest) (lease.Reply, error)
+	Renew(ctx context.Context, name, holder string, epoch uint64) (lease.Reply, error)
+	Release(ctx context.Context, name, holder string, epoch uint64) (lease.Reply, error)
+	Read(ctx context.Context, name string) (lease.Reply, error)
+}
+
+// Runner owns one state machine. Only Run's goroutine steps it; everything
+// else reaches it through events.
+type Runner struct {
+	m         *fsm.Machine
+	witness   Witness
+	leaseName string
+	acts      []actuator.Actuator
+	clock     func() time.Duration
+	log       *slog.Logger
+	evidence  func(fsm.Action, fsm.Status)
+	metrics   *Metrics
+
+	events chan fsm.Event
+	work   chan fsm.Actuate
+
+	mu      sync.Mutex
+	status  fsm.Status
+	started time.Time     // wall time at clock reading base
+	base    time.Duration // clock reading at started
+}
+
+// Options configures a Runner. Clock defaults to BootClock; Evidence (the
+// Kubernetes events and status history sink) may be nil.
+type Options struct {
+	Config    fsm.Config
+	Witness   Witness
+	LeaseName string
+	Actuators []actuator.Actuator
+	Clock     func() time.Duration
+	Log       *slog.Logger
+	Evidence  func(fsm.Action, fsm.Status)
+	Metrics   *Metrics
+}
+
+// New validates the configuration and returns a runner.
+func New(o Options) (*Runner, error) {
+	m, err := fsm.New(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	if o.Witness == nil || o.LeaseName == "" {
+		return nil, errors.New("controller: a witness client and a lease name are required")
+	}
+	if o.Clock == nil {
+		o.Clock = BootClock
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(nil)
+	}
+	r := &Runner{m: m, witness: o.Witness, leaseName: o.LeaseName, acts: o.Actuators, clock: o.Clock,
+		log: o.Log.With("region", m.Config().Region), evidence: o.Evidence, metrics: o.Metrics,
+		events: make(chan fsm.Event, 64), work: make(chan fsm.Actuate, 16)}
+	r.started, r.base = time.Now(), o.Clock()
+	r.status = m.Status()
+	return r, nil
+}
+
+// Inject hands a human command or an observation to the machine.
+func (r *Runner) Inject(ctx context.Context, ev fsm.Event) error {
+	select {
+	case r.events <- ev:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Status is the latest snapshot, safe from any goroutine.
+func (r *Runner) Status() fsm.Status {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.status
+}
+
+// Wall converts a reading of the runner's clock to wall time, for humans.
+func (r *Runner) Wall(t time.Duration) time.Time { return r.started.Add(t - r.base) }
+
+// Run steps the machine until ctx ends. On the way out a holder fences:
+// a controller that stops must not leave its region serving.
+func (r *Runner) Run(ctx context.Context) error {
+	go r.actuate(ctx)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	var ev fsm.Event = fsm.Tick{}
+	for {
+		r.step(ctx, ev)
+		timer.Reset(r.untilWakeup())
+		select {
+		case <-ctx.Done():
+			if st := r.Status(); st.State.Holding() {
+				r.fenceOnExit(st.Epoch)
+			}
+			return nil
+		case ev = <-r.events:
+		case <-timer.C:
+			ev = fsm.Tick{}
+		}
+	}
+}
+
+func (r *Runner) untilWakeup() time.Duration {
+	d := r.m.NextWakeup() - r.clock()
+	// Wake at least once a second, so a clock that jumped (suspend)
+	// is noticed promptly even with nothing due.
+	return min(max(d, time.Millisecond), time.Second)
+}
+
+func (r *Runner) step(ctx context.Context, ev fsm.Event) {
+	acts := r.m.Step(r.clock(), ev)
+	st := r.m.Status()
+	r.mu.Lock()
+	r.status = st
+	r.mu.Unlock()
+	r.metrics.observe(st, r.clock())
+	for _, a := range acts {
+		switch a := a.(type) {
+		case fsm.Send:
+			go r.send(ctx, a)
+		case fsm.Actuate:
+			r.work <- a
+		case fsm.Transition:
+			r.metrics.transitions.WithLabelValues(a.To.String()).Inc()
+			r.log.Info("transition", "from", a.From.String(), "to", a.To.String(), "epoch", a.Epoch, "reason", a.Reason)
+		default:
+			r.log.Info("evidence", "action", a)
+		}
+		if r.evidence != nil {
+			r.evidence(a, st)
+		}
+	}
+}
+
+// send performs one witness request within the retry timeout and reports
+// the answer as an event; the machine matches it by sequence number.
+func (r *Runner) send(ctx context.Context, s fsm.Send) {
+	ctx, cancel := context.WithTimeout(ctx, r.m.Config().RetryTimeout)
+	defer cancel()
+	region := r.m.Config().Region
+	start := time.Now()
+	var rep lease.Reply
+	var err error
+	switch s.Kind {
+	case fsm.Read:
+		rep, err = r.witness.Read(ctx, r.leaseName)
+	case fsm.Acquire:
+		e := s.Epoch
+		rep, err = r.witness.Acquire(ctx, r.leaseName, lease.AcquireRequest{Holder: region, TTL: r.m.Config().TTL, IfEpoch: &e})
+	case fsm.Renew:
+		rep, err = r.witness.Renew(ctx, r.leaseName, region, s.Epoch)
+	case fsm.Release:
+		rep, err = r.witness.Release(ctx, r.leaseName, region, s.Epoch)
+	}
+	reply := wire.Reply(s.Seq, rep, err)
+	r.metrics.requests.WithLabelValues(s.Kind.String(), reply.Outcome.String()).Inc()
+	r.metrics.latency.WithLabelValues(s.Kind.String()).Observe(time.Since(start).Seconds())
+	if err != nil && reply.Outcome == fsm.Unavailable {
+		r.log.Warn("witness request failed", "op", s.Kind.String(), "error", err)
+	}
+	select {
+	case r.events <- reply:
+	case <-ctx.Done():
+	}
+}
