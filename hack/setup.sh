@@ -5,3 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./hack/testbin/install.sh >/dev/null
+./hack/testbin/install-tofu.sh >/dev/null

@@ -13,6 +13,7 @@ import (
 	"github.com/openova-io/openova/internal/cmd/generate"
 	initcmd "github.com/openova-io/openova/internal/cmd/init"
 	"github.com/openova-io/openova/internal/cmd/validate"
+	"github.com/openova-io/openova/internal/instance"
 )
 
 // Exit codes of catalyst.
@@ -64,6 +65,11 @@ func Main() int {
 func exitCode(f *factory.Factory, err error) int {
 	if err == nil {
 		return ExitOK
+	}
+	var invalid *instance.ValidationError
+	if errors.As(err, &invalid) {
+		fmt.Fprintln(f.IOStreams.ErrOut, err)
+		return ExitFailed
 	}
 	var failed *FailedError
 	if errors.As(err, &failed) {

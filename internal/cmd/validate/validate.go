@@ -3,7 +3,6 @@
 package validate
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -66,11 +65,7 @@ func Load(file, catalogDir string) (spec []byte, in *instance.Instance, cat *cat
 
 func validateRun(opts *Options) error {
 	_, in, _, err := Load(opts.File, opts.CatalogDir)
-	var verr *instance.ValidationError
-	if errors.As(err, &verr) {
-		return err // the integrator maps *instance.ValidationError to exit code 3
-	}
-	if err != nil {
+	if err != nil { // *instance.ValidationError exits 3 (internal/cmd/root)
 		return err
 	}
 	fmt.Fprintf(opts.IO.Out, "%s: valid (tenant %s, %d region(s), %d component(s), %d product(s) chosen)\n",
