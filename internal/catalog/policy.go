@@ -32,9 +32,12 @@ var Removed = []string{
 // but is installed whenever Gitea is, i.e. always. Resolution includes
 // it, `catalyst catalog list` and `show --closure` show it as pulled in,
 // and Lint refuses any other mandatory → à la carte dependency until it is
-// reviewed and recorded here.
+// reviewed and recorded here. Harbor keeps its registry metadata in CNPG
+// for the same reason (its chart's bundled PostgreSQL is not for
+// production), which adds nothing beyond what Gitea already pulls in.
 var PulledIn = map[string][]string{
-	"gitea": {"cnpg"},
+	"gitea":  {"cnpg"},
+	"harbor": {"cnpg"},
 }
 
 // DataCategory is the category of data services (they must declare a DR
