@@ -100,12 +100,12 @@ func TestMetrics(t *testing.T) {
 func TestCredentialsFileErrorsNameTheFix(t *testing.T) {
 	good := witness.HashToken("t")
 	cases := map[string]string{
-		"":                                       "no regions",
-		"regions: {}":                            "no regions",
-		"regions: {eu: []}":                      "regions.eu has no token hash",
-		"regions: {EU: [\"" + good + "\"]}":      "lowercase",
-		"regions: {eu: [\"md5:abc\"]}":           "sha256sum",
-		"regions: {eu: [\"sha256:abcd\"]}":       "sha256sum",
+		"":                                  "no regions",
+		"regions: {}":                       "no regions",
+		"regions: {eu: []}":                 "regions.eu has no token hash",
+		"regions: {EU: [\"" + good + "\"]}": "lowercase",
+		"regions: {eu: [\"md5:abc\"]}":      "sha256sum",
+		"regions: {eu: [\"sha256:abcd\"]}":  "sha256sum",
 		"regions: {eu: [\"" + good + "\"]}\nx: 1": "unknown field",
 	}
 	for in, want := range cases {
