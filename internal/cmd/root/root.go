@@ -10,6 +10,7 @@ import (
 
 	"github.com/openova-io/openova/internal/cmd/diff"
 	"github.com/openova-io/openova/internal/cmd/factory"
+	"github.com/openova-io/openova/internal/cmd/failover"
 	"github.com/openova-io/openova/internal/cmd/generate"
 	initcmd "github.com/openova-io/openova/internal/cmd/init"
 	"github.com/openova-io/openova/internal/cmd/validate"
@@ -52,6 +53,7 @@ var subcommands = []func(*factory.Factory) *cobra.Command{
 	func(f *factory.Factory) *cobra.Command { return validate.NewCmdValidate(f, nil) },
 	func(f *factory.Factory) *cobra.Command { return generate.NewCmdGenerate(f, nil) },
 	func(f *factory.Factory) *cobra.Command { return diff.NewCmdDiff(f, nil) },
+	failover.NewCmdFailover,
 }
 
 // Main runs catalyst with the process's arguments and returns the exit code.
