@@ -6,3 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./hack/testbin/install.sh >/dev/null
 ./hack/testbin/install-tofu.sh >/dev/null
+# The Cloudflare Worker witness runs under Miniflare (workerd) from npm.
+if [[ ! -d witness/cloudflare/node_modules/miniflare ]]; then
+  (cd witness/cloudflare && npm ci --no-audit --no-fund >/dev/null)
+fi
