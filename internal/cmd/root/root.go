@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	catalogcmd "github.com/openova-io/openova/internal/cmd/catalog"
 	"github.com/openova-io/openova/internal/cmd/diff"
 	"github.com/openova-io/openova/internal/cmd/factory"
 	"github.com/openova-io/openova/internal/cmd/failover"
@@ -49,6 +50,9 @@ func NewCmdRoot(f *factory.Factory) *cobra.Command {
 // subcommands are registered by each command package's register call below;
 // keeping the list here makes the tree visible in one place.
 var subcommands = []func(*factory.Factory) *cobra.Command{
+	func(f *factory.Factory) *cobra.Command {
+		return catalogcmd.NewCmdCatalog(f, func(msg string) error { return &FailedError{Msg: msg} })
+	},
 	func(f *factory.Factory) *cobra.Command { return initcmd.NewCmdInit(f, nil) },
 	func(f *factory.Factory) *cobra.Command { return validate.NewCmdValidate(f, nil) },
 	func(f *factory.Factory) *cobra.Command { return generate.NewCmdGenerate(f, nil) },

@@ -3,6 +3,7 @@ package dryrun
 import (
 	"testing"
 
+	openova "github.com/openova-io/openova"
 	"github.com/openova-io/openova/internal/catalog"
 	"github.com/openova-io/openova/internal/fluxobj"
 	"github.com/openova-io/openova/internal/testenv"
@@ -21,8 +22,7 @@ var sampleTenant = fluxobj.Values{
 
 func realCatalog(t *testing.T) *catalog.Catalog {
 	t.Helper()
-	root, _ := testenv.RepoRoot()
-	c, err := catalog.LoadDir(root)
+	c, err := catalog.Load(openova.Catalog)
 	if err != nil {
 		t.Fatalf("the embedded catalog does not load: %v", err)
 	}
