@@ -106,7 +106,11 @@ func listRun(opts *ListOptions) error {
 			if by := pulled[b.Name()]; len(by) > 0 {
 				notes = append(notes, "always installed: pulled in by "+strings.Join(by, ", "))
 			}
-			fmt.Fprintf(w, "  %s %s\t%s\t%s\t%s\n", mark, b.Name(), b.Spec.Upstream.AppVersion, b.Spec.Upstream.License, strings.Join(notes, "; "))
+			line := fmt.Sprintf("  %s %s\t%s\t%s", mark, b.Name(), b.Spec.Upstream.AppVersion, b.Spec.Upstream.License)
+			if len(notes) > 0 { // the last cell is not padded: no trailing blanks
+				line += "\t" + strings.Join(notes, "; ")
+			}
+			fmt.Fprintln(w, line)
 		}
 	}
 	if err := w.Flush(); err != nil {
