@@ -202,7 +202,7 @@ func TestLintProblemsExitFailed(t *testing.T) {
 	}
 	out, _, err := run(t, "lint", "--dir", dir)
 	var failed *testFailed
-	if !errors.As(err, &failed) || failed.msg != "catalog lint: 1 problems" {
+	if !errors.As(err, &failed) || failed.msg != "catalog lint: 1 problem" {
 		t.Fatalf("want the failed error (exit 3), got %v", err)
 	}
 	want := "platform/keda/blueprint.yaml: spec.upstream.license: BUSL-1.1 is source-available, not open source (fix: "

@@ -74,6 +74,9 @@ func lintRun(opts *LintOptions) error {
 	}
 	if len(ps) > 0 {
 		msg := fmt.Sprintf("catalog lint: %d problems", len(ps))
+		if len(ps) == 1 {
+			msg = "catalog lint: 1 problem"
+		}
 		if opts.Failed == nil {
 			return errors.New(msg)
 		}
