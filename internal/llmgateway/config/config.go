@@ -85,8 +85,10 @@ type Model struct {
 // Deployment is one upstream serving a model.
 type Deployment struct {
 	// URL is the server root (http://vllm:8000), without /v1.
-	URL    string `json:"url"`
-	Weight int    `json:"weight,omitempty"`
+	URL string `json:"url"`
+	// Weight is relative; unset means 1, 0 drains the deployment (used
+	// only when every weighted one failed).
+	Weight *int `json:"weight,omitempty"`
 	// Model is the name the upstream knows the model by; defaults to the
 	// public name.
 	Model string `json:"model,omitempty"`
@@ -221,8 +223,9 @@ func (c *Config) Default() {
 		m := &c.Models[i]
 		for j := range m.Deployments {
 			d := &m.Deployments[j]
-			if d.Weight == 0 {
-				d.Weight = 1
+			if d.Weight == nil {
+				one := 1
+				d.Weight = &one
 			}
 			if d.API == "" {
 				d.API = APIOpenAI
@@ -273,8 +276,8 @@ func (c *Config) Validate() error {
 			} else if strings.HasSuffix(u.Path, "/v1") {
 				bad(df+".url", "%q ends in /v1; give the server root, the gateway appends /v1/...", d.URL)
 			}
-			if d.Weight < 0 {
-				bad(df+".weight", "%d is negative", d.Weight)
+			if d.Weight != nil && *d.Weight < 0 {
+				bad(df+".weight", "%d is negative", *d.Weight)
 			}
 			if d.API != APIOpenAI && d.API != APIAnthropic {
 				bad(df+".api", "%q is not one of openai, anthropic", d.API)

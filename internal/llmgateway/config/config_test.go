@@ -15,7 +15,7 @@ models:
 		t.Fatal(err)
 	}
 	d := c.Models[0].Deployments[0]
-	if d.URL != "http://vllm:8000" || d.Weight != 1 || d.API != APIOpenAI || d.Model != "llama" {
+	if d.URL != "http://vllm:8000" || *d.Weight != 1 || d.API != APIOpenAI || d.Model != "llama" {
 		t.Fatalf("defaults not applied: %+v", d)
 	}
 	if *c.Retries != 2 || c.Limits.DefaultMaxTokens != 4096 || c.Mode != ModeGateway {

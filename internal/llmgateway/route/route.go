@@ -52,7 +52,7 @@ func weightedOrder(ds []config.Deployment, rnd func() float64) []int {
 	left := make([]int, 0, len(ds))
 	var zero []int
 	for i, d := range ds {
-		if d.Weight > 0 {
+		if *d.Weight > 0 {
 			left = append(left, i)
 		} else {
 			zero = append(zero, i)
@@ -62,12 +62,12 @@ func weightedOrder(ds []config.Deployment, rnd func() float64) []int {
 	for len(left) > 0 {
 		total := 0
 		for _, i := range left {
-			total += ds[i].Weight
+			total += *ds[i].Weight
 		}
 		x := rnd() * float64(total)
 		pick := len(left) - 1
 		for k, i := range left {
-			x -= float64(ds[i].Weight)
+			x -= float64(*ds[i].Weight)
 			if x < 0 {
 				pick = k
 				break
