@@ -1,0 +1,69 @@
+// Package sqlite is the wizard's default store: one SQLite file in the data
+// directory, through the pure-Go modernc.org/sqlite driver (no C compiler,
+// nothing to install). secure_delete is on so that wiped credentials leave
+// no bytes behind in the file.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/openova-io/openova/internal/wizard/sqlstore"
+)
+
+// Dialect is SQLite's.
+var Dialect = sqlstore.Dialect{
+	Name:        "sqlite",
+	IsDuplicate: func(err error) bool { return strings.Contains(err.Error(), "UNIQUE constraint failed") },
+}
+
+// migrations are append-only.
+var migrations = []string{`
+CREATE TABLE orgs (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created INTEGER NOT NULL);
+CREATE TABLE users (
+	id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id), name TEXT NOT NULL UNIQUE,
+	password_hash TEXT NOT NULL, issuer TEXT NOT NULL, subject TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE sessions (
+	token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	org_id TEXT NOT NULL, csrf TEXT NOT NULL, expires INTEGER NOT NULL);
+CREATE TABLE bootstraps (
+	id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id), spec TEXT NOT NULL, done TEXT NOT NULL,
+	status TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL);
+CREATE INDEX bootstraps_org ON bootstraps(org_id);
+CREATE TABLE credentials (
+	org_id TEXT NOT NULL, bootstrap_id TEXT NOT NULL REFERENCES bootstraps(id), name TEXT NOT NULL,
+	sealed BLOB NOT NULL, PRIMARY KEY (bootstrap_id, name));
+CREATE TABLE audit (
+	seq INTEGER PRIMARY KEY AUTOINCREMENT, org_id TEXT NOT NULL, actor TEXT NOT NULL,
+	action TEXT NOT NULL, target TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE INDEX audit_org ON audit(org_id, seq);
+`}
+
+// Open opens (creating if needed) and migrates the database file.
+func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
+	q := url.Values{}
+	for _, p := range []string{"foreign_keys(1)", "secure_delete(1)", "busy_timeout(5000)", "journal_mode(DELETE)", "synchronous(FULL)"} {
+		q.Add("_pragma", p)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// One writer at a time is SQLite's model; one connection also keeps the
+	// pragmas above on every statement.
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := sqlstore.Migrate(ctx, db, Dialect, migrations); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return sqlstore.New(db, Dialect), nil
+}
