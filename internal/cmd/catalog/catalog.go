@@ -14,10 +14,8 @@ import (
 	"github.com/openova-io/openova/internal/cmd/factory"
 )
 
-// NewCmdCatalog returns `catalyst catalog` and its subcommands. failed
-// builds the error that makes catalyst exit 3 (root.FailedError); it is
-// passed in because root imports this package.
-func NewCmdCatalog(f *factory.Factory, failed func(msg string) error) *cobra.Command {
+// NewCmdCatalog returns `catalyst catalog` and its subcommands.
+func NewCmdCatalog(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "catalog <command>",
 		Short: "List, show, graph and lint the blueprint catalog",
@@ -28,7 +26,7 @@ this binary is used; --dir DIR reads a checkout instead, for blueprint authors.`
 	cmd.AddCommand(NewCmdList(f, nil))
 	cmd.AddCommand(NewCmdShow(f, nil))
 	cmd.AddCommand(NewCmdGraph(f, nil))
-	cmd.AddCommand(NewCmdLint(f, failed, nil))
+	cmd.AddCommand(NewCmdLint(f, nil))
 	return cmd
 }
 

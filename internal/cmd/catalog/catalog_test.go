@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/openova-io/openova/internal/cmd/cmdutil"
 	"github.com/openova-io/openova/internal/cmd/factory"
 	"github.com/openova-io/openova/internal/iostreams"
 )
@@ -47,16 +48,12 @@ func copyDir(t *testing.T, src, dst string) {
 	}
 }
 
-type testFailed struct{ msg string }
-
-func (e *testFailed) Error() string { return e.msg }
-
 // run executes `catalyst catalog <args>` with test streams.
 func run(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
 	f := &factory.Factory{IOStreams: ios}
-	cmd := NewCmdCatalog(f, func(msg string) error { return &testFailed{msg} })
+	cmd := NewCmdCatalog(f)
 	cmd.SetArgs(args)
 	cmd.SetOut(out)
 	cmd.SetErr(errOut)
@@ -201,8 +198,8 @@ func TestLintProblemsExitFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, err := run(t, "lint", "--dir", dir)
-	var failed *testFailed
-	if !errors.As(err, &failed) || failed.msg != "catalog lint: 1 problem" {
+	var failed *cmdutil.FailedError
+	if !errors.As(err, &failed) || failed.Msg != "catalog lint: 1 problem" {
 		t.Fatalf("want the failed error (exit 3), got %v", err)
 	}
 	want := "platform/keda/blueprint.yaml: spec.upstream.license: BUSL-1.1 is source-available, not open source (fix: "
@@ -224,7 +221,7 @@ func TestLintSchemaProblemsExitFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, err := run(t, "lint", "--dir", dir)
-	var failed *testFailed
+	var failed *cmdutil.FailedError
 	if !errors.As(err, &failed) || !strings.Contains(out, "products/cortex/product.yaml: extra: unknown field") {
 		t.Fatalf("got %v\n%s", err, out)
 	}

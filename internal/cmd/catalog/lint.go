@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -9,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/openova-io/openova/internal/catalog"
+	"github.com/openova-io/openova/internal/cmd/cmdutil"
 	"github.com/openova-io/openova/internal/cmd/factory"
 	"github.com/openova-io/openova/internal/iostreams"
 )
@@ -18,13 +18,11 @@ type LintOptions struct {
 	IO     *iostreams.IOStreams
 	Source source
 	JSON   bool
-	// Failed builds the error for "problems found" (exit code 3).
-	Failed func(msg string) error
 }
 
 // NewCmdLint returns `catalyst catalog lint`; runF replaces lintRun in tests.
-func NewCmdLint(f *factory.Factory, failed func(msg string) error, runF func(*LintOptions) error) *cobra.Command {
-	opts := &LintOptions{IO: f.IOStreams, Failed: failed}
+func NewCmdLint(f *factory.Factory, runF func(*LintOptions) error) *cobra.Command {
+	opts := &LintOptions{IO: f.IOStreams}
 	cmd := &cobra.Command{
 		Use:   "lint",
 		Short: "Check the catalog against its schemas and the rules of OPENOVA.md §1",
@@ -77,10 +75,7 @@ func lintRun(opts *LintOptions) error {
 		if len(ps) == 1 {
 			msg = "catalog lint: 1 problem"
 		}
-		if opts.Failed == nil {
-			return errors.New(msg)
-		}
-		return opts.Failed(msg)
+		return &cmdutil.FailedError{Msg: msg}
 	}
 	if !opts.JSON {
 		fmt.Fprintf(opts.IO.Out, "catalog OK: %d components, %d products\n", len(c.Blueprints), len(c.Products))

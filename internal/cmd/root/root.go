@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	catalogcmd "github.com/openova-io/openova/internal/cmd/catalog"
+	"github.com/openova-io/openova/internal/cmd/cmdutil"
 	"github.com/openova-io/openova/internal/cmd/diff"
 	"github.com/openova-io/openova/internal/cmd/factory"
 	"github.com/openova-io/openova/internal/cmd/failover"
@@ -25,11 +26,6 @@ const (
 	ExitUsage  = 2 // bad flags or arguments
 	ExitFailed = 3 // a check ran and found problems (lint, validate)
 )
-
-// FailedError reports that a check ran and found problems, already printed.
-type FailedError struct{ Msg string }
-
-func (e *FailedError) Error() string { return e.Msg }
 
 // NewCmdRoot returns the catalyst command with every subcommand.
 func NewCmdRoot(f *factory.Factory) *cobra.Command {
@@ -51,7 +47,7 @@ func NewCmdRoot(f *factory.Factory) *cobra.Command {
 // keeping the list here makes the tree visible in one place.
 var subcommands = []func(*factory.Factory) *cobra.Command{
 	func(f *factory.Factory) *cobra.Command {
-		return catalogcmd.NewCmdCatalog(f, func(msg string) error { return &FailedError{Msg: msg} })
+		return catalogcmd.NewCmdCatalog(f)
 	},
 	func(f *factory.Factory) *cobra.Command { return initcmd.NewCmdInit(f, nil) },
 	func(f *factory.Factory) *cobra.Command { return validate.NewCmdValidate(f, nil) },
@@ -77,7 +73,7 @@ func exitCode(f *factory.Factory, err error) int {
 		fmt.Fprintln(f.IOStreams.ErrOut, err)
 		return ExitFailed
 	}
-	var failed *FailedError
+	var failed *cmdutil.FailedError
 	if errors.As(err, &failed) {
 		if failed.Msg != "" {
 			fmt.Fprintln(f.IOStreams.ErrOut, failed.Msg)
