@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	openova "github.com/openova-io/openova"
 	"github.com/openova-io/openova/internal/catalog"
 	"github.com/openova-io/openova/internal/cmd/factory"
 	"github.com/openova-io/openova/internal/instance"
@@ -42,13 +43,17 @@ func NewCmdValidate(f *factory.Factory, runF func(*Options) error) *cobra.Comman
 // AddInputFlags adds -f and --catalog, shared by validate, generate and diff.
 func AddInputFlags(cmd *cobra.Command, file, catalogDir *string) {
 	cmd.Flags().StringVarP(file, "file", "f", "instance.yaml", "instance spec to read")
-	cmd.Flags().StringVar(catalogDir, "catalog", ".", "catalog checkout (the directory holding platform/ and products/)")
+	cmd.Flags().StringVar(catalogDir, "catalog", "", "catalog checkout (the directory holding platform/, products/ and schemas/); default: the catalog built into catalyst")
 }
 
 // Load reads the spec and the catalog and checks the spec: what every
 // command that consumes a spec runs first.
 func Load(file, catalogDir string) (spec []byte, in *instance.Instance, cat *catalog.Catalog, err error) {
-	cat, err = catalog.LoadDir(catalogDir)
+	if catalogDir == "" {
+		cat, err = catalog.Load(openova.Catalog)
+	} else {
+		cat, err = catalog.LoadDir(catalogDir)
+	}
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("load catalog: %w", err)
 	}
