@@ -8,12 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"helm.sh/helm/v3/pkg/chart/loader"
-	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
-
 	"github.com/openova-io/openova/internal/testenv"
 )
 
@@ -32,16 +26,7 @@ var goodValues = map[string]any{
 
 func render(t *testing.T, values map[string]any) (map[string]string, error) {
 	t.Helper()
-	ch, err := loader.Load("chart")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vals, err := chartutil.ToRenderValues(ch, values,
-		chartutil.ReleaseOptions{Name: "failover-controller", Namespace: "openova-system", IsInstall: true}, chartutil.DefaultCapabilities)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return engine.Render(ch, vals)
+	return testenv.RenderChart("chart", "failover-controller", "openova-system", values)
 }
 
 // Every object the chart renders is accepted by a real kube-apiserver.
@@ -51,24 +36,9 @@ func TestChartRendersValidObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := env.EnsureNamespace(ctx, "openova-system"); err != nil {
-		t.Fatal(err)
-	}
-	kinds := map[string]bool{}
-	for name, content := range files {
-		for _, doc := range strings.Split(content, "\n---") {
-			u := &unstructured.Unstructured{}
-			if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			if len(u.Object) == 0 {
-				continue
-			}
-			kinds[u.GetKind()] = true
-			if err := env.ServerSideDryRun(ctx, u); err != nil {
-				t.Errorf("%s: %v", name, err)
-			}
-		}
+	kinds, errs := env.DryRunRendered(ctx, "openova-system", files)
+	for _, err := range errs {
+		t.Error(err)
 	}
 	for _, k := range []string{"Deployment", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service"} {
 		if !kinds[k] {

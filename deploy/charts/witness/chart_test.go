@@ -5,12 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"helm.sh/helm/v3/pkg/chart/loader"
-	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
-
 	"github.com/openova-io/openova/internal/testenv"
 )
 
@@ -20,25 +14,13 @@ func TestMain(m *testing.M) { testenv.Main(m, func(e *testenv.Env) { env = e }) 
 
 func render(t *testing.T, values map[string]any) (map[string]string, error) {
 	t.Helper()
-	ch, err := loader.Load(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vals, err := chartutil.ToRenderValues(ch, values,
-		chartutil.ReleaseOptions{Name: "witness", Namespace: "openova-witness", IsInstall: true}, chartutil.DefaultCapabilities)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return engine.Render(ch, vals)
+	return testenv.RenderChart(".", "witness", "openova-witness", values)
 }
 
 // Every object the chart renders, with and without TLS and with network
 // peers, is accepted by a real kube-apiserver.
 func TestChartRendersValidObjects(t *testing.T) {
 	ctx := context.Background()
-	if err := env.EnsureNamespace(ctx, "openova-witness"); err != nil {
-		t.Fatal(err)
-	}
 	for _, values := range []map[string]any{
 		{"credentialsSecret": map[string]any{"name": "witness-credentials"}},
 		{
@@ -53,21 +35,9 @@ func TestChartRendersValidObjects(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		kinds := map[string]bool{}
-		for name, content := range files {
-			for _, doc := range strings.Split(content, "\n---") {
-				u := &unstructured.Unstructured{}
-				if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-				if len(u.Object) == 0 {
-					continue
-				}
-				kinds[u.GetKind()] = true
-				if err := env.ServerSideDryRun(ctx, u); err != nil {
-					t.Errorf("%s: %v", name, err)
-				}
-			}
+		kinds, errs := env.DryRunRendered(ctx, "openova-witness", files)
+		for _, err := range errs {
+			t.Error(err)
 		}
 		for _, k := range []string{"Deployment", "PersistentVolumeClaim", "Service", "ServiceAccount", "NetworkPolicy"} {
 			if !kinds[k] {
