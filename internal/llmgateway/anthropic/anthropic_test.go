@@ -43,10 +43,10 @@ func TestToOpenAITranslatesEveryBlockKind(t *testing.T) {
 
 func TestToOpenAIErrorsNameTheField(t *testing.T) {
 	for body, field := range map[string]string{
-		`{"model":"m","messages":[{"role":"system","content":"x"}]}`:                                                    "messages[0].role",
-		`{"model":"m","messages":[{"role":"user","content":[{"type":"image","source":{"type":"file"}}]}]}`:              "messages[0].content[0].source.type",
-		`{"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"tool"}}`:                        "tool_choice.name",
-		`{"model":"m","messages":[{"role":"user","content":[{"type":"tool_result","content":"x"}]}]}`:                   "messages[0].content[0].tool_use_id",
+		`{"model":"m","messages":[{"role":"system","content":"x"}]}`:                                       "messages[0].role",
+		`{"model":"m","messages":[{"role":"user","content":[{"type":"image","source":{"type":"file"}}]}]}`: "messages[0].content[0].source.type",
+		`{"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"tool"}}`:           "tool_choice.name",
+		`{"model":"m","messages":[{"role":"user","content":[{"type":"tool_result","content":"x"}]}]}`:      "messages[0].content[0].tool_use_id",
 		`{"model":"m","messages":[]}`: "messages",
 	} {
 		r, err := ParseRequest([]byte(body))
