@@ -343,11 +343,12 @@ type FailoverGroupStatus struct {
 type State string
 
 const (
-	StateStandby     State = "STANDBY"
-	StateActive      State = "ACTIVE"
-	StateFailingOver State = "FAILING_OVER"
-	StateDemoting    State = "DEMOTING"
-	StateFenced      State = "FENCED"
+	StateStandby          State = "STANDBY"
+	StateAwaitingApproval State = "AWAITING_APPROVAL"
+	StateActive           State = "ACTIVE"
+	StateFailingOver      State = "FAILING_OVER"
+	StateDemoting         State = "DEMOTING"
+	StateFenced           State = "FENCED"
 )
 
 // Proposal is a takeover the controller will perform once approved.

@@ -36,15 +36,21 @@ type Runner struct {
 	clock     func() time.Duration
 	log       *slog.Logger
 	evidence  func(fsm.Action, fsm.Status)
+	actuated  func(ActuatorResult)
 	metrics   *Metrics
 
 	events chan fsm.Event
 	work   chan fsm.Actuate
 
-	mu      sync.Mutex
-	status  fsm.Status
-	started time.Time     // wall time at clock reading base
-	base    time.Duration // clock reading at started
+	mu     sync.Mutex
+	status fsm.Status
+	// stepDown is the highest epoch the peer was seen holding; the
+	// actuators are deactivated at it (only the actuate goroutine reads
+	// it after startup, through pendingStepDown).
+	stepDown    uint64
+	steppedDown uint64
+	started     time.Time     // wall time at clock reading base
+	base        time.Duration // clock reading at started
 }
 
 // Options configures a Runner. Clock defaults to BootClock; Evidence (the
@@ -57,7 +63,10 @@ type Options struct {
 	Clock     func() time.Duration
 	Log       *slog.Logger
 	Evidence  func(fsm.Action, fsm.Status)
-	Metrics   *Metrics
+	// Actuated, if set, hears each actuator's result (evidence of every
+	// actuation); called from the actuation goroutine.
+	Actuated func(ActuatorResult)
+	Metrics  *Metrics
 }
 
 // New validates the configuration and returns a runner.
@@ -79,7 +88,7 @@ func New(o Options) (*Runner, error) {
 		o.Metrics = NewMetrics(nil)
 	}
 	r := &Runner{m: m, witness: o.Witness, leaseName: o.LeaseName, acts: o.Actuators, clock: o.Clock,
-		log: o.Log.With("region", m.Config().Region), evidence: o.Evidence, metrics: o.Metrics,
+		log: o.Log.With("region", m.Config().Region), evidence: o.Evidence, actuated: o.Actuated, metrics: o.Metrics,
 		events: make(chan fsm.Event, 64), work: make(chan fsm.Actuate, 16)}
 	r.started, r.base = time.Now(), o.Clock()
 	r.status = m.Status()
@@ -141,6 +150,7 @@ func (r *Runner) step(ctx context.Context, ev fsm.Event) {
 	st := r.m.Status()
 	r.mu.Lock()
 	r.status = st
+	stepDown := r.peerHeldHigher(st)
 	r.mu.Unlock()
 	r.metrics.observe(st, r.clock())
 	for _, a := range acts {
@@ -159,6 +169,22 @@ func (r *Runner) step(ctx context.Context, ev fsm.Event) {
 			r.evidence(a, st)
 		}
 	}
+	if stepDown {
+		r.work <- fsm.Actuate{Op: fsm.Deactivate, Epoch: st.Epoch}
+	}
+}
+
+// peerHeldHigher records, under r.mu, that the peer was seen holding an
+// epoch above any this region stepped down at. The actuators then
+// deactivate at that epoch: a region that fenced (or crashed) while
+// primary is marked for rebuild by the CNPG actuator, and every layer
+// settles into its standby role.
+func (r *Runner) peerHeldHigher(st fsm.Status) bool {
+	if st.State.Holding() || st.State == fsm.Fenced || st.Holder == "" || st.Holder == st.Region || st.Epoch <= r.stepDown {
+		return false
+	}
+	r.stepDown = st.Epoch
+	return true
 }
 
 // send performs one witness request within the retry timeout and reports
