@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -48,6 +49,9 @@ func gateway(t *testing.T, yaml string, d llmgateway.Deps) (*httptest.Server, *r
 	}
 	rec := &recorder{}
 	d.Observers = append(d.Observers, rec)
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
 	if d.Rand == nil {
 		d.Rand = func() float64 { return 0 } // first weighted deployment first
 	}
