@@ -28,6 +28,7 @@ var Steps = []Step{
 	{Name: "networking", Title: "Networking (load balancer, DNS)", Fields: []string{"loadBalancer", "dns"}},
 	{Name: "storage", Title: "Secrets backend and archival S3", Fields: []string{"secrets", "archival"}},
 	{Name: "components", Title: "Components and products", Fields: []string{"components", "products"}},
+	{Name: "options", Title: "Failover, Git and air-gap mirror", Fields: []string{"failover", "git", "mirror"}},
 	{Name: "credentials", Title: "Credentials"},
 	{Name: "review", Title: "Review"},
 	{Name: "export", Title: "Export"},
@@ -113,6 +114,12 @@ func copyField(dst, src *instance.Spec, f string) {
 		dst.Components = src.Components
 	case "products":
 		dst.Products = src.Products
+	case "failover":
+		dst.Failover = src.Failover
+	case "git":
+		dst.Git = src.Git
+	case "mirror":
+		dst.Mirror = src.Mirror
 	}
 }
 

@@ -119,6 +119,7 @@ type Store interface {
 
 	CreateUser(ctx context.Context, u *User) error
 	UserByName(ctx context.Context, name string) (*User, error)
+	UserByID(ctx context.Context, id string) (*User, error)
 	UserBySubject(ctx context.Context, issuer, subject string) (*User, error)
 	CountUsers(ctx context.Context) (int, error)
 

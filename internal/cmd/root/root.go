@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/openova-io/openova/internal/cmd/bootstrap"
 	catalogcmd "github.com/openova-io/openova/internal/cmd/catalog"
 	"github.com/openova-io/openova/internal/cmd/cmdutil"
 	"github.com/openova-io/openova/internal/cmd/diff"
@@ -54,6 +55,7 @@ var subcommands = []func(*factory.Factory) *cobra.Command{
 	func(f *factory.Factory) *cobra.Command { return generate.NewCmdGenerate(f, nil) },
 	func(f *factory.Factory) *cobra.Command { return diff.NewCmdDiff(f, nil) },
 	failover.NewCmdFailover,
+	func(f *factory.Factory) *cobra.Command { return bootstrap.NewCmdBootstrap(f, nil) },
 }
 
 // Main runs catalyst with the process's arguments and returns the exit code.

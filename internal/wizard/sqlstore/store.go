@@ -119,6 +119,11 @@ func (s *Store) UserByName(ctx context.Context, name string) (*wizard.User, erro
 	return scanUser(s.row(ctx, `SELECT `+userCols+` FROM users WHERE name = ?`, name), "user")
 }
 
+// UserByID implements wizard.Store.
+func (s *Store) UserByID(ctx context.Context, id string) (*wizard.User, error) {
+	return scanUser(s.row(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id), "user")
+}
+
 // UserBySubject implements wizard.Store.
 func (s *Store) UserBySubject(ctx context.Context, issuer, subject string) (*wizard.User, error) {
 	return scanUser(s.row(ctx, `SELECT `+userCols+` FROM users WHERE issuer = ? AND subject = ? AND subject <> ''`, issuer, subject), "user")

@@ -78,6 +78,9 @@ func testOrgsAndUsers(t *testing.T, tg Target) {
 	if err != nil || *gu != *u {
 		t.Fatalf("UserByName = %+v, %v; want %+v", gu, err, u)
 	}
+	if gu, err := s.UserByID(ctx, u.ID); err != nil || *gu != *u {
+		t.Fatalf("UserByID = %+v, %v; want %+v", gu, err, u)
+	}
 	if _, err := s.UserByName(ctx, "nobody"); code(err) != wizard.ENOTFOUND {
 		t.Fatalf("unknown user: %v, want not found", err)
 	}

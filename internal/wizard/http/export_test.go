@@ -1,0 +1,227 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/openova-io/openova/internal/generate"
+	"github.com/openova-io/openova/internal/instance"
+	"github.com/openova-io/openova/internal/wizard"
+)
+
+// stepBodies splits a spec file into the wizard's step bodies, as a person
+// filling the forms would send them.
+func stepBodies(t *testing.T, path string) (map[string]map[string]any, *instance.Instance) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := instance.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(in.Spec)
+	var spec map[string]any
+	json.Unmarshal(js, &spec)
+	out := map[string]map[string]any{}
+	for _, st := range wizard.Steps {
+		if len(st.Fields) == 0 {
+			continue
+		}
+		out[st.Name] = map[string]any{}
+		for _, f := range st.Fields {
+			if v, ok := spec[f]; ok {
+				out[st.Name][f] = v
+			}
+		}
+	}
+	return out, in
+}
+
+// typed are the credentials an operator types; none may ever come back.
+var typed = map[string]string{
+	"hcloud-token":         strings.Repeat("hZ9", 21) + "q",
+	"dns-token":            "cf-token-LEAKCHECK-0123456789",
+	"s3-access-key-id":     "AKIALEAKCHECK0123456",
+	"s3-secret-access-key": "s3-secret-LEAKCHECK-abcdefghijklmnop",
+}
+
+// TestWizardExportEqualsGenerate walks every step of the API with
+// examples/full.yaml's choices and checks the exported archive is the tree
+// `catalyst generate` renders from the same spec, and holds no credential.
+func TestWizardExportEqualsGenerate(t *testing.T) {
+	for _, example := range []string{"minimal", "full"} {
+		t.Run(example, func(t *testing.T) { walkToExport(t, "../../../examples/"+example+".yaml") })
+	}
+}
+
+func walkToExport(t *testing.T, specPath string) {
+	h := newHarness(t)
+	c := h.client().mustLogin("admin", adminPassword)
+	id := c.newBootstrap()
+	bodies, want := stepBodies(t, specPath)
+	for _, st := range wizard.Steps {
+		if len(st.Fields) == 0 {
+			continue
+		}
+		code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/steps/"+st.Name, bodies[st.Name])
+		if code != http.StatusOK {
+			t.Fatalf("step %s = %d %s", st.Name, code, data)
+		}
+	}
+	if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/credentials", typed); code != 200 {
+		t.Fatalf("credentials = %d %s", code, data)
+	}
+	code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/credentials/generate", nil)
+	gen := decode[struct{ Name, Value string }](t, data)
+	if code != http.StatusCreated || len(gen.Value) < 40 {
+		t.Fatalf("generate = %d %s", code, data)
+	}
+	if code, _ := c.do("POST", "/api/v1/bootstraps/"+id+"/credentials/generate", nil); code != http.StatusConflict {
+		t.Fatalf("second generate = %d, want 409 (shown once)", code)
+	}
+	_, data = c.do("GET", "/api/v1/bootstraps/"+id, nil)
+	v := decode[struct {
+		Steps []struct {
+			Name string
+			Done bool
+		}
+		Credentials []string
+	}](t, data)
+	for _, s := range v.Steps {
+		if s.Done != (s.Name != "review" && s.Name != "export") {
+			t.Errorf("step %s done = %v", s.Name, s.Done)
+		}
+	}
+	if len(v.Credentials) != 5 {
+		t.Errorf("credentials held = %v, want 5 names", v.Credentials)
+	}
+
+	code, data = c.do("GET", "/api/v1/bootstraps/"+id+"/review", nil)
+	sum := decode[struct{ Files []string }](t, data)
+	if code != 200 || len(sum.Files) == 0 {
+		t.Fatalf("review = %d %s", code, data)
+	}
+	if code, data := c.do("GET", "/api/v1/bootstraps/"+id+"/files/"+sum.Files[0], nil); code != 200 || len(data) == 0 {
+		t.Fatalf("browse %s = %d", sum.Files[0], code)
+	}
+
+	code, archive := c.do("GET", "/api/v1/bootstraps/"+id+"/export", nil)
+	if code != 200 {
+		t.Fatalf("export = %d %s", code, archive)
+	}
+	files, err := wizard.Unarchive(archive, want.Spec.Tenant+"-instance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := files[generate.SpecFile]
+	got, err := instance.Parse(exported)
+	if err != nil {
+		t.Fatalf("exported instance.yaml: %v", err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("exported spec differs from %s\n got %+v\nwant %+v", specPath, got.Spec, want.Spec)
+	}
+	tree, err := generate.Generate(exported, embeddedCatalog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != tree.Len() {
+		t.Fatalf("export has %d files, catalyst generate %d", len(files), tree.Len())
+	}
+	for _, p := range tree.Paths() {
+		w, _ := tree.Get(p)
+		if !bytes.Equal(files[p], w) {
+			t.Errorf("%s differs from catalyst generate's", p)
+		}
+	}
+	// The same choices typed in the example file render the same tree,
+	// instance.yaml aside (the example carries comments).
+	src, _ := os.ReadFile(specPath)
+	ref, err := generate.Generate(src, embeddedCatalog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ref.Paths() {
+		w, _ := ref.Get(p)
+		if p != generate.SpecFile && !bytes.Equal(files[p], w) {
+			t.Errorf("%s differs from catalyst generate -f %s", p, specPath)
+		}
+	}
+
+	secretsOut := append(mapValues(typed), gen.Value)
+	for _, s := range secretsOut {
+		if bytes.Contains(archive, []byte(s)) || containsInFiles(files, s) {
+			t.Errorf("a credential is in the export")
+		}
+	}
+	db, _ := os.ReadFile(h.dbPath())
+	for _, s := range secretsOut {
+		if bytes.Contains(db, []byte(s)) {
+			t.Errorf("a credential is readable in the database file")
+		}
+	}
+
+	sealed, err := h.store.Credentials(context.Background(), orgOf(t, h), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sealed) != 5 {
+		t.Fatalf("sealed credentials in the store = %d, want 5", len(sealed))
+	}
+	code, data = c.do("POST", "/api/v1/bootstraps/"+id+"/complete", nil)
+	if code != 200 || !strings.Contains(string(data), "https://catalyst."+want.Spec.Domain) {
+		t.Fatalf("complete = %d %s", code, data)
+	}
+	db, _ = os.ReadFile(h.dbPath())
+	for name, s := range sealed {
+		if bytes.Contains(db, s) {
+			t.Errorf("sealed %s is still in the database file after completion", name)
+		}
+	}
+	if code, _ := c.do("PUT", "/api/v1/bootstraps/"+id+"/steps/organisation", bodies["organisation"]); code != http.StatusConflict {
+		t.Errorf("editing a completed bootstrap = %d, want 409", code)
+	}
+	// Gen value is in the one generate answer, and nowhere else.
+	all := h.bodies.String()
+	if strings.Count(all, gen.Value) != 1 {
+		t.Errorf("the generated passphrase appears %d times in API answers, want exactly once", strings.Count(all, gen.Value))
+	}
+	for _, s := range typed {
+		if strings.Contains(all, s) {
+			t.Errorf("a typed credential came back in an API answer")
+		}
+	}
+}
+
+func orgOf(t *testing.T, h *harness) string {
+	o, err := h.store.OrgByName(context.Background(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.ID
+}
+
+func mapValues(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+func containsInFiles(files map[string][]byte, s string) bool {
+	for _, b := range files {
+		if bytes.Contains(b, []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
