@@ -71,9 +71,10 @@ func ceilSeconds(d time.Duration) int64 {
 
 // Limits of one key; zero means unlimited.
 type Limits struct {
-	RPM, TPM int64
+	RPM int64 `json:"rpm,omitempty"`
+	TPM int64 `json:"tpm,omitempty"`
 	// MonthlyBudget is micro-USD per UTC month.
-	MonthlyBudget int64
+	MonthlyBudget int64 `json:"monthlyBudget,omitempty"`
 }
 
 // Refusal says which limit refused a call and when to come back.

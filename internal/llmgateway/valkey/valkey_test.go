@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,44 +23,15 @@ import (
 	"github.com/openova-io/openova/internal/llmgateway/quota"
 	"github.com/openova-io/openova/internal/llmgateway/testupstream"
 	"github.com/openova-io/openova/internal/llmgateway/valkey"
+	"github.com/openova-io/openova/internal/llmgateway/valkey/valkeytest"
 )
-
-// StartRedis runs a real redis-server (Valkey speaks the same protocol) on a
-// free loopback port for the test.
-func startRedis(t testing.TB) *redis.Client {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Fatal("redis-server not installed: apt-get install -y redis-server")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--dir", t.TempDir(), "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), PoolSize: 64})
-	t.Cleanup(func() { _ = rdb.Close() })
-	for i := 0; rdb.Ping(context.Background()).Err() != nil; i++ {
-		if i > 100 {
-			t.Fatal("redis-server did not answer")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return rdb
-}
 
 // A fixed clock: the whole test runs inside one minute window.
 var now = time.Date(2026, 11, 25, 12, 0, 30, 0, time.UTC)
 
 func setup(t *testing.T, price string) (*redis.Client, string, *testupstream.Server) {
 	t.Helper()
-	rdb := startRedis(t)
+	rdb := valkeytest.Start(t)
 	up := testupstream.New("u")
 	t.Cleanup(up.Close)
 	c, err := config.Parse([]byte(fmt.Sprintf(`
