@@ -16,6 +16,7 @@ import (
 
 	"github.com/openova-io/openova/internal/catalog"
 	"github.com/openova-io/openova/internal/filetree"
+	"github.com/openova-io/openova/internal/generate/flux"
 	"github.com/openova-io/openova/internal/generate/terraform"
 	"github.com/openova-io/openova/internal/instance"
 )
@@ -45,7 +46,16 @@ type Renderer interface {
 // Renderers run before the OpenTofu renderer, in order. Other packages
 // register theirs here (one line each, from their own init or from the
 // command wiring).
-var Renderers []Renderer
+var Renderers = []Renderer{fluxRenderer{}}
+
+// fluxRenderer renders clusters/, bootstrap/, README.md, CODEOWNERS and
+// the lock (package flux).
+type fluxRenderer struct{}
+
+func (fluxRenderer) Name() string { return "flux" }
+func (fluxRenderer) Render(in *Input, t *filetree.Tree) error {
+	return flux.Render(in.Instance, in.Source, in.Catalog, t)
+}
 
 // Generate validates the spec against the catalog and renders the tree.
 // A spec that breaks rules returns *instance.ValidationError.
