@@ -8,8 +8,10 @@ import (
 	"io"
 	"net/http"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 
 	"github.com/openova-io/openova/internal/llmgateway/config"
 	"github.com/openova-io/openova/internal/llmgateway/route"
@@ -67,6 +69,7 @@ func (s *Server) call(ctx context.Context, r *http.Request, m *config.Model, pre
 			return nil, err
 		}
 		req.Header = out.header
+		otel.GetTextMapPropagator().Inject(actx, propagation.HeaderCarrier(req.Header))
 		s.authorize(req, r, a.Deployment)
 		resp, err := s.client.Do(req)
 		span.End() // the span covers time to headers; the body is streamed later
