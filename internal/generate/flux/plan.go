@@ -20,6 +20,8 @@ type plan struct {
 	regions  []*region
 	registry string
 	source   []byte // instance.yaml as written
+	// imageVerification is Kyverno's action on unsigned images.
+	imageVerification ImageVerification
 }
 
 // region is one cluster and what it knows of its peer.
@@ -46,7 +48,7 @@ func newPlan(s *instance.Spec, cat *catalog.Catalog) (*plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spec.components/spec.products: %w", err)
 	}
-	p := &plan{spec: s, cat: cat, comps: comps, selected: map[string]bool{}, layer: map[string]Layer{}, registry: DefaultRegistry}
+	p := &plan{spec: s, cat: cat, comps: comps, selected: map[string]bool{}, layer: map[string]Layer{}, registry: DefaultRegistry, imageVerification: VerifyAudit}
 	if s.Mirror.Registry != "" {
 		p.registry = strings.TrimSuffix(s.Mirror.Registry, "/")
 	}

@@ -195,4 +195,3 @@ func downloadModule(t *testing.T, module, version string) string {
 	}
 	return info.Dir
 }
-
