@@ -40,6 +40,10 @@ func (p *plan) regionValues(b *catalog.Blueprint, r *region) map[string]map[stri
 			}
 		}
 		return map[string]map[string]any{"cilium": v}
+	case "openbao":
+		// The region label lets openbao-<region> select only this
+		// region's pods, across Cluster Mesh.
+		return map[string]map[string]any{"openbao": {"server": map[string]any{"extraLabels": map[string]any{"openova.io/region": r.Name}}}}
 	case "k8gb":
 		if r.Peer == nil {
 			return nil
