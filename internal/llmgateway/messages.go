@@ -102,7 +102,9 @@ func (s *Server) serveMessages(ctx context.Context, w http.ResponseWriter, r *ht
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
-	return json.NewEncoder(w).Encode(out)
+	err = json.NewEncoder(w).Encode(out)
+	flush(w)
+	return err
 }
 
 func (s *Server) prepareMessages(r *http.Request, body []byte, req *anthropic.MessagesRequest, a route.Attempt) (outbound, error) {
@@ -169,6 +171,7 @@ func (s *Server) relayNative(w http.ResponseWriter, ans *answer, x *exchange) er
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(ans.resp.StatusCode)
 	_, _ = w.Write(b)
+	flush(w)
 	return nil
 }
 

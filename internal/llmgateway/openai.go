@@ -218,7 +218,14 @@ func (s *Server) serveOpenAI(ctx context.Context, w http.ResponseWriter, r *http
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	w.WriteHeader(ans.resp.StatusCode)
 	_, _ = w.Write(out)
+	flush(w) // the client has its answer before the reservation is settled
 	return nil
+}
+
+func flush(w http.ResponseWriter) {
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 // rewrite sets the upstream's model name and asks for stream usage, only
