@@ -255,3 +255,29 @@ func TestModelsLists(t *testing.T) {
 		t.Fatalf("%+v", v)
 	}
 }
+
+func TestCountTokensApproximationWithoutTokenizer(t *testing.T) {
+	up := testupstream.New("u")
+	defer up.Close()
+	gw, _ := gateway(t, fmt.Sprintf("models:\n- name: m\n  deployments: [{url: %q}]\n", up.URL), llmgateway.Deps{})
+	// 16 bytes of framing + 12 bytes of text = 28 bytes → 7 tokens.
+	resp, body := post(t, gw.URL+"/v1/messages/count_tokens", `{"model":"m","messages":[{"role":"user","content":"twelve bytes"}]}`)
+	if resp.StatusCode != 200 || strings.TrimSpace(body) != `{"input_tokens":7}` || up.Requests.Load() != 0 {
+		t.Fatalf("%d %s (upstream asked %d times)", resp.StatusCode, body, up.Requests.Load())
+	}
+}
+
+func TestMessagesUpstreamErrorsInAnthropicShape(t *testing.T) {
+	up := testupstream.New("u")
+	defer up.Close()
+	up.FailFirst, up.FailStatus = 100, 429
+	gw, _ := gateway(t, fmt.Sprintf("retries: 0\nmodels:\n- name: m\n  deployments: [{url: %q}]\n", up.URL), llmgateway.Deps{})
+	resp, body := post(t, gw.URL+"/v1/messages", `{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}]}`)
+	if resp.StatusCode != 429 || !strings.Contains(body, `"type":"error"`) || !strings.Contains(body, `"type":"rate_limit_error"`) {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	resp, body = post(t, gw.URL+"/v1/messages", `{"model":"m","max_tokens":5,"messages":[{"role":"system","content":"x"}]}`)
+	if resp.StatusCode != 400 || !strings.Contains(body, `"invalid_request_error"`) || !strings.Contains(body, "messages[0].role") {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+}
