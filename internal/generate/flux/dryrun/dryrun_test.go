@@ -65,11 +65,18 @@ func TestEveryGeneratedObjectIsAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	installModuleCRDs(t, ctx, cat)
-	for name, file := range map[string]string{"one-region": "minimal.yaml", "two-region": "full.yaml"} {
+	for name, v := range map[string]struct{ file, old, new string }{
+		"one-region": {file: "minimal.yaml"},
+		"two-region": {file: "full.yaml"},
+		"cilium-l2":  {file: "minimal.yaml", old: "type: cloud", new: "type: cilium-l2"},
+	} {
 		t.Run(name, func(t *testing.T) {
-			spec, err := os.ReadFile(filepath.Join("../../../../examples", file))
+			spec, err := os.ReadFile(filepath.Join("../../../../examples", v.file))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if v.old != "" {
+				spec = bytes.Replace(spec, []byte(v.old), []byte(v.new), 1)
 			}
 			tree, err := generate.Generate(spec, cat)
 			if err != nil {
@@ -95,8 +102,9 @@ func TestEveryGeneratedObjectIsAccepted(t *testing.T) {
 					}
 				}
 			}
-			applied, skipped := 0, map[string]int{}
+			applied, skipped, kinds := 0, map[string]int{}, map[string]bool{}
 			for _, o := range objs {
+				kinds[o.GetKind()] = true
 				gvk := o.GroupVersionKind().String()
 				if _, skip := notServedHere[gvk]; skip {
 					skipped[gvk]++
@@ -108,6 +116,9 @@ func TestEveryGeneratedObjectIsAccepted(t *testing.T) {
 				}
 			}
 			t.Logf("%d objects dry-run, not served here: %v", applied, skipped)
+			if v.new == "type: cilium-l2" && !kinds["CiliumL2AnnouncementPolicy"] {
+				t.Error("the Cilium L2 option generated no CiliumL2AnnouncementPolicy")
+			}
 			if applied < 50 {
 				t.Errorf("only %d objects dry-run: the tree is missing most of the platform", applied)
 			}
