@@ -2,8 +2,8 @@ package flux
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
+	"strings"
 
 	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
 )
@@ -145,23 +145,25 @@ type database struct{ component, namespace, cluster string }
 // member is the cluster's name in the distributed topology of a region.
 func (d database) member(r *region) string { return d.cluster + "-" + r.Name }
 
-var pgHost = regexp.MustCompile(`([a-z0-9-]+)-pg-rw\.`)
-
-// databases lists the components whose values connect to <name>-pg-rw.
+// databases lists the components whose values connect to <name>-pg-rw,
+// worked out once per plan.
 func (p *plan) databases() []database {
+	if p.dbs != nil {
+		return *p.dbs
+	}
 	var out []database
 	for _, b := range p.comps {
 		if b.Name() == "ferretdb" { // ships its own Cluster manifest
 			continue
 		}
-		text := fmt.Sprint(b.Spec.Delivery.Helm)
-		for _, m := range pgHost.FindAllStringSubmatch(text, -1) {
-			if m[1] == b.Name() {
+		for _, h := range b.Spec.Delivery.Helm {
+			if strings.Contains(fmt.Sprint(h.Values), b.Name()+"-pg-rw.") {
 				out = append(out, database{b.Name(), b.Spec.Namespace, b.Name() + "-pg"})
 				break
 			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].component < out[j].component })
+	p.dbs = &out
 	return out
 }

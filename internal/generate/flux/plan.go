@@ -22,6 +22,7 @@ type plan struct {
 	source   []byte // instance.yaml as written
 	// imageVerification is Kyverno's action on unsigned images.
 	imageVerification ImageVerification
+	dbs               *[]database // cached by databases()
 }
 
 // region is one cluster and what it knows of its peer.
