@@ -34,7 +34,7 @@ func repoCatalog(t *testing.T) *catalog.Catalog {
 
 func minimal(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../../examples/minimal.yaml")
+	b, err := os.ReadFile("../../examples/one-region.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

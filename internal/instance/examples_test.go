@@ -23,7 +23,7 @@ func TestExamplesAreValid(t *testing.T) {
 }
 
 func TestFullExampleHasEverything(t *testing.T) {
-	in, err := Load("../../examples/full.yaml")
+	in, err := Load("../../examples/two-region.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

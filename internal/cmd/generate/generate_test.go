@@ -34,7 +34,7 @@ var (
 // One scenario through the three commands: validate, generate, customer
 // edits, diff, regenerate.
 func TestValidateGenerateDiff(t *testing.T) {
-	spec := filepath.Join(root, "examples", "minimal.yaml")
+	spec := filepath.Join(root, "examples", "one-region.yaml")
 	out, _, err := exec(t, val, "-f", spec, "--catalog", root)
 	if err != nil || !strings.Contains(out, "valid (tenant acme, 1 region(s)") {
 		t.Fatalf("validate: %q %v", out, err)
@@ -54,8 +54,10 @@ func TestValidateGenerateDiff(t *testing.T) {
 	if err := os.WriteFile(edited, []byte(strings.Replace(string(b), "count: 3", "count: 4", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// instance.yaml, the seed bundle carrying it, the cloud-init delivering
+	// the bundle, and the region's servers.
 	out, summary, err := exec(t, dif, "-f", edited, "--catalog", root, dir)
-	if err != nil || !strings.Contains(out, "+  count              = 4") || !strings.Contains(summary, "0 to add, 2 to modify, 0 to remove") {
+	if err != nil || !strings.Contains(out, "+  count              = 4") || !strings.Contains(summary, "0 to add, 4 to modify, 0 to remove") {
 		t.Fatalf("diff: %q %q %v", out, summary, err)
 	}
 	out, _, err = exec(t, genC, "-f", edited, "--catalog", root, "-o", dir)
@@ -69,7 +71,7 @@ func TestValidateGenerateDiff(t *testing.T) {
 
 func TestValidateReportsEveryProblem(t *testing.T) {
 	spec := filepath.Join(t.TempDir(), "instance.yaml")
-	b, _ := os.ReadFile(filepath.Join(root, "examples", "minimal.yaml"))
+	b, _ := os.ReadFile(filepath.Join(root, "examples", "one-region.yaml"))
 	bad := strings.NewReplacer("tenant: acme", "tenant: ACME", "provider: cloudflare\n", "provider: route53\n").Replace(string(b))
 	if err := os.WriteFile(spec, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)

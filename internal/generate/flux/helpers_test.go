@@ -13,8 +13,8 @@ import (
 
 // examples are the instance specs the golden trees are made from.
 var examples = map[string]string{
-	"one-region": "../../../examples/minimal.yaml",
-	"two-region": "../../../examples/full.yaml",
+	"one-region": "../../../examples/one-region.yaml",
+	"two-region": "../../../examples/two-region.yaml",
 }
 
 var (

@@ -66,9 +66,9 @@ func TestEveryGeneratedObjectIsAccepted(t *testing.T) {
 	}
 	installModuleCRDs(t, ctx, cat)
 	for name, v := range map[string]struct{ file, old, new string }{
-		"one-region": {file: "minimal.yaml"},
-		"two-region": {file: "full.yaml"},
-		"cilium-l2":  {file: "minimal.yaml", old: "type: cloud", new: "type: cilium-l2"},
+		"one-region": {file: "one-region.yaml"},
+		"two-region": {file: "two-region.yaml"},
+		"cilium-l2":  {file: "one-region.yaml", old: "type: cloud", new: "type: cilium-l2"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			spec, err := os.ReadFile(filepath.Join("../../../../examples", v.file))
