@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,10 +20,13 @@ import (
 	"github.com/openova-io/openova/internal/llmgateway/testupstream"
 )
 
-// recorder is an Observer that keeps every call.
+// recorder is an Observer that keeps every call. The gateway answers the
+// client before it settles and reports a call, so last waits until every
+// request the gateway started has been reported.
 type recorder struct {
-	mu    sync.Mutex
-	calls []llmgateway.Call
+	mu      sync.Mutex
+	calls   []llmgateway.Call
+	started atomic.Int64
 }
 
 func (r *recorder) Observe(c llmgateway.Call) {
@@ -33,8 +37,14 @@ func (r *recorder) Observe(c llmgateway.Call) {
 
 func (r *recorder) last(t *testing.T) llmgateway.Call {
 	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for int64(len(r.calls)) < r.started.Load() && time.Now().Before(deadline) {
+		r.mu.Unlock()
+		time.Sleep(time.Millisecond)
+		r.mu.Lock()
+	}
 	if len(r.calls) == 0 {
 		t.Fatal("no call observed")
 	}
@@ -55,7 +65,13 @@ func gateway(t *testing.T, yaml string, d llmgateway.Deps) (*httptest.Server, *r
 	if d.Rand == nil {
 		d.Rand = func() float64 { return 0 } // first weighted deployment first
 	}
-	srv := httptest.NewServer(llmgateway.New(c, d).Handler())
+	h := llmgateway.New(c, d).Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && !strings.HasSuffix(r.URL.Path, "count_tokens") {
+			rec.started.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	return srv, rec
 }

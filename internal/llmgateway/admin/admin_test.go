@@ -81,8 +81,15 @@ func TestKeyLifecycleThroughTheGateway(t *testing.T) {
 	if code := call(); code != 200 {
 		t.Fatalf("new key refused: %d", code)
 	}
-	code, v = do(t, "GET", adm.URL+"/admin/v1/keys/"+id+"/usage", "admin-secret", "")
-	u := v["usage"].(map[string]any)
+	// The gateway settles just after answering.
+	var u map[string]any
+	for i := 0; i < 500; i++ {
+		code, v = do(t, "GET", adm.URL+"/admin/v1/keys/"+id+"/usage", "admin-secret", "")
+		if u = v["usage"].(map[string]any); u["requests"].(float64) == 1 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	if code != 200 || u["requests"].(float64) != 1 || u["tokens"].(float64) != 3+3 || u["month"] != "2026-11" {
 		t.Fatalf("usage %d %v", code, v)
 	}

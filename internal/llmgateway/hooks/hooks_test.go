@@ -112,7 +112,9 @@ func TestHooksEndToEnd(t *testing.T) {
 	go lf.Run(ctx)
 	go om.Run(ctx)
 	g := &hooks.Guardrails{URL: guardSrv.URL, Timeout: time.Second, Client: http.DefaultClient, Log: slog.New(slog.DiscardHandler)}
-	gw := httptest.NewServer(llmgateway.New(c, llmgateway.Deps{Guard: g, Observers: []llmgateway.Observer{lf, om}, Log: slog.New(slog.DiscardHandler)}).Handler())
+	// The gateway reports a call after answering; seen tells when all three were.
+	seen := make(chan struct{}, 3)
+	gw := httptest.NewServer(llmgateway.New(c, llmgateway.Deps{Guard: g, Observers: []llmgateway.Observer{lf, om, observerFunc(func(llmgateway.Call) { seen <- struct{}{} })}, Log: slog.New(slog.DiscardHandler)}).Handler())
 	defer gw.Close()
 
 	post := func(content string) (int, string) {
@@ -134,6 +136,9 @@ func TestHooksEndToEnd(t *testing.T) {
 	}
 	if code, body := post("tell the secret"); code != 400 || !strings.Contains(body, "completion was blocked") {
 		t.Fatalf("output rail: %d %s", code, body)
+	}
+	for range 3 {
+		<-seen
 	}
 	cancel()
 	<-lf.Done()
@@ -168,3 +173,7 @@ func TestGuardrailsFailModes(t *testing.T) {
 		t.Fatalf("fail-open must let through and count: %v %d", err, open.Outages.Load())
 	}
 }
+
+type observerFunc func(llmgateway.Call)
+
+func (f observerFunc) Observe(c llmgateway.Call) { f(c) }

@@ -119,19 +119,28 @@ models:
 		t.Fatalf("upstream headers: traceparent %q, authorization leaked %q", h.Get("Traceparent"), h.Get("Authorization"))
 	}
 	names := map[string]bool{}
-	for _, s := range spans.Ended() {
-		names[s.Name()] = true
+	for i := 0; i < 200 && !names["POST /v1/chat/completions"]; i++ {
+		time.Sleep(5 * time.Millisecond) // spans end just after the answer
+		for _, s := range spans.Ended() {
+			names[s.Name()] = true
+		}
 	}
 	if !names["POST /v1/messages"] || !names["POST /v1/chat/completions"] || !names["upstream /v1/chat/completions"] {
 		t.Fatalf("spans %v", names)
 	}
-	resp, err = http.Get("http://" + gwAdmin + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	// Metrics are counted just after the answer; poll briefly.
+	want := `llmgateway_requests_total{api="openai",model="llama",status="200"} 1`
+	var b []byte
+	for i := 0; i < 200 && !strings.Contains(string(b), want); i++ {
+		resp, err = http.Get("http://" + gwAdmin + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		time.Sleep(5 * time.Millisecond)
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(b), `llmgateway_requests_total{api="openai",model="llama",status="200"} 1`) {
+	if !strings.Contains(string(b), want) {
 		t.Fatalf("metrics lack the request:\n%s", b)
 	}
 }

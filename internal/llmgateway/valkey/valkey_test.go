@@ -106,7 +106,7 @@ func TestKeysAllowListAndRPM(t *testing.T) {
 	if strings.Contains(raw, key) || !strings.Contains(raw, keys.Hash(key)) {
 		t.Fatal("key stored in clear, or hash missing")
 	}
-	u, _ := valkey.UsageOf(context.Background(), rdb, rec.ID, "2026-11")
+	u := settled(t, rdb, rec.ID, 2)
 	if u.Requests != 2 || u.Tokens != 2*(2+3) {
 		t.Fatalf("usage %+v", u)
 	}
@@ -158,8 +158,8 @@ func TestConcurrentStreamsNeverOvershoot(t *testing.T) {
 	if used.Load() > tpm {
 		t.Fatalf("overshoot: %d tokens used against a TPM of %d", used.Load(), tpm)
 	}
+	u := settled(t, rdb, rec.ID, ok.Load())
 	got, _ := rdb.Get(context.Background(), "llmgw:tpm:"+rec.ID+":2026-11-25T12:00").Int64()
-	u, _ := valkey.UsageOf(context.Background(), rdb, rec.ID, "2026-11")
 	if got != used.Load() || u.Tokens != used.Load() {
 		t.Fatalf("reconciled counter %d and monthly usage %d must equal actual use %d", got, u.Tokens, used.Load())
 	}
@@ -190,8 +190,24 @@ func TestConcurrentBudgetNeverOvershoots(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	u, _ := valkey.UsageOf(context.Background(), rdb, rec.ID, "2026-11")
+	u := settled(t, rdb, rec.ID, ok.Load())
 	if refused.Load() == 0 || u.SpentMicroUSD > budget || u.SpentMicroUSD != ok.Load()*(9+10) {
 		t.Fatalf("ok=%d refused=%d spent=%d budget=%d", ok.Load(), refused.Load(), u.SpentMicroUSD, budget)
+	}
+}
+
+// settled waits until n calls were settled: the gateway answers the client
+// first and reconciles after.
+func settled(t *testing.T, rdb *redis.Client, id string, n int64) valkey.Usage {
+	t.Helper()
+	for i := 0; ; i++ {
+		u, err := valkey.UsageOf(context.Background(), rdb, id, "2026-11")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Requests >= n || i > 500 {
+			return u
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
