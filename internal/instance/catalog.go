@@ -11,13 +11,17 @@ import (
 type Catalog struct {
 	tiers    map[string]catalog.Tier
 	products map[string]*catalog.Product
+	releases map[string][]string // Helm release names by component
 }
 
 // NewCatalog indexes loaded blueprints and products.
 func NewCatalog(blueprints []*catalog.Blueprint, products []*catalog.Product) *Catalog {
-	c := &Catalog{tiers: map[string]catalog.Tier{}, products: map[string]*catalog.Product{}}
+	c := &Catalog{tiers: map[string]catalog.Tier{}, products: map[string]*catalog.Product{}, releases: map[string][]string{}}
 	for _, b := range blueprints {
 		c.tiers[b.Name()] = b.Spec.Tier
+		for _, h := range b.Spec.Delivery.Helm {
+			c.releases[b.Name()] = append(c.releases[b.Name()], h.Release)
+		}
 	}
 	for _, p := range products {
 		c.products[p.Name()] = p
@@ -30,6 +34,9 @@ func (c *Catalog) HasComponent(name string) bool { _, ok := c.tiers[name]; retur
 
 // HasProduct reports whether name is a catalog product.
 func (c *Catalog) HasProduct(name string) bool { _, ok := c.products[name]; return ok }
+
+// Releases returns the Helm release names of a component's charts.
+func (c *Catalog) Releases(component string) []string { return c.releases[component] }
 
 // ComponentNames returns every component name, sorted.
 func (c *Catalog) ComponentNames() []string { return sortedKeys(c.tiers) }

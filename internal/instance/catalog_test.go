@@ -18,14 +18,23 @@ var (
 		"matrix", "knative", "kserve", "vllm", "milvus", "neo4j", "librechat", "bge",
 		"llm-gateway", "anthropic-adapter", "nemo-guardrails", "langfuse", "litmus",
 	}
-	testProducts = []string{"core", "catalyst", "cortex", "axon", "fingate", "fabric", "relay", "specter", "exodus"}
+	// testManifestsOnly have no Helm chart (raw manifests).
+	testManifestsOnly = map[string]bool{"ferretdb": true, "stalwart": true}
+	testProducts      = []string{"core", "catalyst", "cortex", "axon", "fingate", "fabric", "relay", "specter", "exodus"}
 )
 
 func testCatalog() *Catalog {
 	var bps []*catalog.Blueprint
 	add := func(names []string, tier catalog.Tier) {
 		for _, n := range names {
-			bps = append(bps, &catalog.Blueprint{Metadata: catalog.Metadata{Name: n}, Spec: catalog.BlueprintSpec{Tier: tier}})
+			b := &catalog.Blueprint{Metadata: catalog.Metadata{Name: n}, Spec: catalog.BlueprintSpec{Tier: tier}}
+			if !testManifestsOnly[n] {
+				b.Spec.Delivery.Helm = []catalog.HelmChart{{Release: n}}
+			}
+			if n == "grafana" {
+				b.Spec.Delivery.Helm = append(b.Spec.Delivery.Helm, catalog.HelmChart{Release: "loki"})
+			}
+			bps = append(bps, b)
 		}
 	}
 	add(testMandatory, catalog.TierMandatory)

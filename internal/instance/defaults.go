@@ -45,6 +45,12 @@ func SetDefaults(in *Instance) {
 		// Regulated customers want a human in the loop by default.
 		s.Failover.Mode = FailoverSemiAutomatic
 	}
+	if len(s.Regions) == 2 && s.Failover.Witness.URL == "" && s.Domain != "" {
+		s.Failover.Witness.URL = "https://witness." + s.Domain
+	}
+	if s.SupplyChain.ImageVerification == "" {
+		s.SupplyChain.ImageVerification = VerifyAudit
+	}
 	if s.Git.Org == "" {
 		s.Git.Org = s.Tenant
 	}

@@ -51,10 +51,20 @@ func TestPublishedSchema(t *testing.T) {
 	if err := check("base", []byte(baseSpec)); err != nil {
 		t.Error(err)
 	}
+	full := baseSpec + `  overrides: {valkey: {valkey: {replica: {replicas: 2}}}}
+  supplyChain: {imageVerification: enforce}
+  failover: {witness: {url: https://witness.example.net}}
+`
+	if err := check("with overrides", []byte(full)); err != nil {
+		t.Error(err)
+	}
 	for _, bad := range []string{
 		strings.Replace(baseSpec, "tenant: acme", "tenant: Acme", 1),
 		strings.Replace(baseSpec, "location: hel1", "location: fra1", 1),
 		strings.Replace(baseSpec, "  domain:", "  domian:", 1),
+		baseSpec + "  supplyChain: {imageVerification: Enforce}\n",
+		baseSpec + "  overrides: {valkey: {valkey: []}}\n",
+		baseSpec + "  failover: {witness: {url: http://witness.example.com}}\n",
 	} {
 		if err := check("bad", []byte(bad)); err == nil {
 			t.Errorf("schema accepts an invalid spec:\n%s", bad)

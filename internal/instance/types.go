@@ -39,6 +39,31 @@ type Spec struct {
 	// Mirror points every artefact download at the customer's own mirror,
 	// for air-gapped installations. Empty fields mean upstream.
 	Mirror Mirror `json:"mirror,omitempty"`
+	// Overrides are Helm values merged over the blueprints' defaults in
+	// every region (see Overrides).
+	Overrides   Overrides   `json:"overrides,omitempty"`
+	SupplyChain SupplyChain `json:"supplyChain,omitempty"`
+}
+
+// Overrides are Helm values by component name, then by the Helm release
+// name of one of its charts (a blueprint may ship several charts, e.g.
+// grafana's loki and tempo): overrides.valkey.valkey.replica.replicas: 2.
+// Values merge map by map; anything else replaces the default.
+type Overrides map[string]map[string]map[string]any
+
+// ImageVerification is what Kyverno does with an image whose cosign
+// signature does not verify.
+type ImageVerification string
+
+// Image verification modes.
+const (
+	VerifyAudit   ImageVerification = "audit"   // report it (default)
+	VerifyEnforce ImageVerification = "enforce" // refuse the Pod
+)
+
+// SupplyChain is how strictly the clusters check what they run.
+type SupplyChain struct {
+	ImageVerification ImageVerification `json:"imageVerification,omitempty"`
 }
 
 // Cloud is the cloud provider.
@@ -67,6 +92,8 @@ type Region struct {
 	NetworkZone  string       `json:"networkZone,omitempty"`
 	ControlPlane ControlPlane `json:"controlPlane"`
 	WorkerPools  []WorkerPool `json:"workerPools,omitempty"`
+	// Overrides are merged over spec.overrides for this region only.
+	Overrides Overrides `json:"overrides,omitempty"`
 }
 
 // ControlPlane is the k3s server nodes of a region.
@@ -168,7 +195,15 @@ const (
 // Failover configures the Failover Controller; only meaningful with two
 // regions.
 type Failover struct {
-	Mode FailoverMode `json:"mode,omitempty"`
+	Mode    FailoverMode `json:"mode,omitempty"`
+	Witness Witness      `json:"witness,omitempty"`
+}
+
+// Witness is the lease authority at a third site (OPENOVA.md §5): the
+// Cloudflare Worker or the self-hosted witness server.
+type Witness struct {
+	// URL is the witness's https base URL; defaults to https://witness.<domain>.
+	URL string `json:"url,omitempty"`
 }
 
 // Git names the instance repository in the cluster's Gitea.

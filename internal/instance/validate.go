@@ -31,6 +31,11 @@ func Validate(in *Instance, cat *Catalog) field.ErrorList {
 	errs = append(errs, validateFailover(s, p.Child("failover"))...)
 	errs = append(errs, validateGit(s.Git, p.Child("git"))...)
 	errs = append(errs, validateMirror(s.Mirror, p.Child("mirror"))...)
+	errs = append(errs, validateOverrides(s.Overrides, cat, p.Child("overrides"))...)
+	for i, r := range s.Regions {
+		errs = append(errs, validateOverrides(r.Overrides, cat, p.Child("regions").Index(i).Child("overrides"))...)
+	}
+	errs = append(errs, validateSupplyChain(s.SupplyChain, p.Child("supplyChain"))...)
 	return errs
 }
 
@@ -214,16 +219,24 @@ func validateArchival(a Archival, p *field.Path) field.ErrorList {
 func validateFailover(s *Spec, p *field.Path) field.ErrorList {
 	m := s.Failover.Mode
 	if len(s.Regions) < 2 {
+		var errs field.ErrorList
 		if m != "" {
-			return field.ErrorList{field.Invalid(p.Child("mode"), m, "failover needs two regions; remove spec.failover or add a second region")}
+			errs = append(errs, field.Invalid(p.Child("mode"), m, "failover needs two regions; remove spec.failover or add a second region"))
 		}
-		return nil
+		if s.Failover.Witness.URL != "" {
+			errs = append(errs, field.Invalid(p.Child("witness", "url"), s.Failover.Witness.URL, "a witness arbitrates between two regions; remove it or add a second region"))
+		}
+		return errs
 	}
+	var errs field.ErrorList
 	modes := []string{string(FailoverAutomatic), string(FailoverSemiAutomatic), string(FailoverManual)}
 	if !contains(modes, string(m)) {
-		return field.ErrorList{field.NotSupported(p.Child("mode"), m, modes)}
+		errs = append(errs, field.NotSupported(p.Child("mode"), m, modes))
 	}
-	return nil
+	if s.Failover.Witness.URL != "" {
+		errs = append(errs, validateURL(s.Failover.Witness.URL, p.Child("witness", "url"), "https")...)
+	}
+	return errs
 }
 
 var giteaNameRE = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$`)

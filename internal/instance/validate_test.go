@@ -45,6 +45,9 @@ func TestValidateBaseIsValid(t *testing.T) {
 	if in.Spec.Failover.Mode != FailoverSemiAutomatic || in.Spec.Git.Repository != "acme-private" || in.Spec.Regions[0].NetworkZone != "eu-central" {
 		t.Fatalf("defaults not applied: %+v", in.Spec)
 	}
+	if in.Spec.Failover.Witness.URL != "https://witness.acme.example.com" || in.Spec.SupplyChain.ImageVerification != VerifyAudit {
+		t.Fatalf("failover and supply-chain defaults not applied: %+v %+v", in.Spec.Failover, in.Spec.SupplyChain)
+	}
 	if !in.Spec.SharedNetwork() {
 		t.Fatal("fsn1 and hel1 share the eu-central zone")
 	}
@@ -102,6 +105,25 @@ func TestValidateRules(t *testing.T) {
 		{"unknown failover mode", func(s *Spec) { s.Failover.Mode = "yolo" }, "spec.failover.mode", "semi-automatic"},
 		{"bad git repository", func(s *Spec) { s.Git.Repository = "acme.git" }, "spec.git.repository", ".git"},
 		{"mirror registry with scheme", func(s *Spec) { s.Mirror.Registry = "https://harbor.acme.internal" }, "spec.mirror.registry", "without a scheme"},
+		{"override of an unknown component", func(s *Spec) {
+			s.Overrides = Overrides{"valkeyy": {"valkey": {"replicas": 1}}}
+		}, "spec.overrides[valkeyy]", "did you mean valkey?"},
+		{"override of an unknown release", func(s *Spec) {
+			s.Overrides = Overrides{"grafana": {"lokii": {"replicas": 1}}}
+		}, "spec.overrides[grafana][lokii]", `"loki"`},
+		{"override of a manifests-only component", func(s *Spec) {
+			s.Overrides = Overrides{"ferretdb": {"ferretdb": {"replicas": 1}}}
+		}, "spec.overrides[ferretdb]", "no values to override"},
+		{"empty override", func(s *Spec) { s.Overrides = Overrides{"valkey": {"valkey": {}}} }, "spec.overrides[valkey][valkey]", "Required"},
+		{"region override of an unknown component", func(s *Spec) {
+			s.Regions[1].Overrides = Overrides{"redis": {"redis": {"replicas": 1}}}
+		}, "spec.regions[1].overrides[redis]", "unknown component"},
+		{"unknown image verification", func(s *Spec) { s.SupplyChain.ImageVerification = "Enforce" }, "spec.supplyChain.imageVerification", `"enforce"`},
+		{"witness over http", func(s *Spec) { s.Failover.Witness.URL = "http://witness.acme.example.com" }, "spec.failover.witness.url", "https URL"},
+		{"witness with one region", func(s *Spec) {
+			s.Regions = s.Regions[:1]
+			s.Failover.Mode = ""
+		}, "spec.failover.witness.url", "add a second region"},
 		{"mirror charts scheme", func(s *Spec) { s.Mirror.Charts = "ftp://charts.acme.internal" }, "spec.mirror.charts", "https or oci"},
 	}
 	for _, tc := range cases {

@@ -69,8 +69,10 @@ func (p *plan) mirrored(b *catalog.Blueprint) *catalog.Blueprint {
 }
 
 // releases builds a component's sources and HelmReleases for a region:
-// blueprint defaults ← instance overrides ← region values, and dependsOn
-// from the catalog graph (each dependency's HelmReleases).
+// values = blueprint defaults ← spec.overrides ← spec.regions[i].overrides
+// ← the generator's wiring (regionValues: cluster IDs, peers, API host),
+// which comes last because terraform's cloud-init and the peer region rely
+// on it; dependsOn from the catalog graph (each dependency's HelmReleases).
 func (p *plan) releases(b *catalog.Blueprint, r *region, hrNames map[string][]string) ([]obj, error) {
 	us, err := fluxobj.HelmReleaseObjects(p.mirrored(b), p.values(r))
 	if err != nil {
@@ -93,9 +95,11 @@ func (p *plan) releases(b *catalog.Blueprint, r *region, hrNames map[string][]st
 				spec["dependsOn"] = deps
 			}
 			release, _, _ := unstructured.NestedString(o, "spec", "releaseName")
-			if ov := overrides[release]; ov != nil {
-				base, _ := spec["values"].(map[string]any)
-				spec["values"] = merge(base, ov)
+			for _, ov := range []map[string]any{p.spec.ValuesFor(r.Region, b.Name(), release), overrides[release]} {
+				if ov != nil {
+					base, _ := spec["values"].(map[string]any)
+					spec["values"] = merge(base, ov)
+				}
 			}
 		}
 		out = append(out, o)

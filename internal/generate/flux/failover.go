@@ -104,7 +104,7 @@ func failoverGroup(p *plan, r *region) []unit {
 		Region: r.Name, PeerRegion: r.Peer.Name,
 		Mode: failoverv1.Mode(p.spec.Failover.Mode),
 		Witness: failoverv1.WitnessSpec{
-			URL: "https://witness." + p.spec.Domain, LeaseName: p.spec.Tenant,
+			URL: p.spec.Failover.Witness.URL, LeaseName: p.spec.Tenant,
 			CredentialsSecretRef: failoverv1.SecretKeyRef{Name: "failover-witness", Key: "token"},
 		},
 	}

@@ -68,3 +68,12 @@ func filesOf(tree *filetree.Tree) map[string][]byte {
 	}
 	return out
 }
+
+// generateErr generates with the checkout's catalog, for error cases.
+func generateErr(spec []byte) (*filetree.Tree, error) {
+	cat, err := catalog.LoadDir("../../..")
+	if err != nil {
+		return nil, err
+	}
+	return generate.Generate(spec, cat)
+}

@@ -61,6 +61,12 @@ func newPlan(s *instance.Spec, cat *catalog.Catalog) (*plan, error) {
 		}
 		p.layer[b.Name()] = l
 	}
+	if s.SupplyChain.ImageVerification == instance.VerifyEnforce {
+		p.imageVerification = VerifyEnforce
+	}
+	if err := p.checkOverrides(); err != nil {
+		return nil, err
+	}
 	for i, r := range s.Regions {
 		p.regions = append(p.regions, &region{Region: r, Index: i, Cluster: s.Cluster(r), ClusterID: i + 1,
 			APIHost: fmt.Sprintf("10.0.%d.10", 16*(i+1))})
@@ -94,4 +100,26 @@ func sortStrings(s []string) []string {
 	out := append([]string(nil), s...)
 	sort.Strings(out)
 	return out
+}
+
+// checkOverrides refuses overrides of a component the instance does not
+// install: they would silently do nothing.
+func (p *plan) checkOverrides() error {
+	check := func(at string, o instance.Overrides) error {
+		for _, c := range sortedKeys(o) {
+			if !p.selected[c] {
+				return fmt.Errorf("%s[%s]: %s is not installed by this instance; add it to spec.components or remove the override", at, c, c)
+			}
+		}
+		return nil
+	}
+	if err := check("spec.overrides", p.spec.Overrides); err != nil {
+		return err
+	}
+	for i, r := range p.spec.Regions {
+		if err := check(fmt.Sprintf("spec.regions[%d].overrides", i), r.Overrides); err != nil {
+			return err
+		}
+	}
+	return nil
 }
