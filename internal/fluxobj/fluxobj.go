@@ -49,6 +49,21 @@ type Values struct {
 // optional placeholders may be filled with the empty string.
 var optional = map[string]bool{"<peer-region>": true}
 
+// Placeholders returns the replacer filling b's placeholders with v, for
+// raw manifests; Helm values go through HelmReleaseObjects, which also
+// refuses a required placeholder left empty.
+func (v Values) Placeholders(b *catalog.Blueprint) *strings.Replacer {
+	return replacer(v.table(b))
+}
+
+func replacer(table map[string]string) *strings.Replacer {
+	pairs := make([]string, 0, 2*len(table))
+	for tok, val := range table {
+		pairs = append(pairs, tok, val)
+	}
+	return strings.NewReplacer(pairs...)
+}
+
 func (v Values) table(b *catalog.Blueprint) map[string]string {
 	return map[string]string{
 		"<tenant>": v.Tenant, "<domain>": v.Domain, "<region>": v.Region,
@@ -222,9 +237,5 @@ func fillString(s, at string, table map[string]string) (string, error) {
 			return "", fmt.Errorf("%s uses %s, which the tenant's values leave empty", at, tok)
 		}
 	}
-	pairs := make([]string, 0, 2*len(table))
-	for tok, val := range table {
-		pairs = append(pairs, tok, val)
-	}
-	return strings.NewReplacer(pairs...).Replace(s), nil
+	return replacer(table).Replace(s), nil
 }

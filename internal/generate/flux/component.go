@@ -45,10 +45,7 @@ func (p *plan) values(r *region) fluxobj.Values {
 // placeholders fills the catalog's placeholders in raw manifests, with the
 // same answers fluxobj gives the Helm values.
 func (p *plan) placeholders(b *catalog.Blueprint, r *region) *strings.Replacer {
-	v := p.values(r)
-	return strings.NewReplacer("<tenant>", v.Tenant, "<domain>", v.Domain, "<region>", v.Region,
-		"<cluster>", v.Cluster, "<peer-region>", v.PeerRegion, "<namespace>", b.Spec.Namespace,
-		"<registry>", v.Registry, "<archival-s3>", v.ArchivalS3, "<archival-bucket>", v.ArchivalBucket)
+	return p.values(r).Placeholders(b)
 }
 
 // mirrored returns b with its chart repositories pointed at the

@@ -68,8 +68,8 @@ func newPlan(s *instance.Spec, cat *catalog.Catalog) (*plan, error) {
 		return nil, err
 	}
 	for i, r := range s.Regions {
-		p.regions = append(p.regions, &region{Region: r, Index: i, Cluster: s.Cluster(r), ClusterID: i + 1,
-			APIHost: fmt.Sprintf("10.0.%d.10", 16*(i+1))})
+		p.regions = append(p.regions, &region{Region: r, Index: i, Cluster: s.Cluster(r),
+			ClusterID: instance.ClusterMeshID(i), APIHost: instance.APIHost(i)})
 	}
 	if len(p.regions) == 2 {
 		p.regions[0].Peer, p.regions[1].Peer = p.regions[1], p.regions[0]

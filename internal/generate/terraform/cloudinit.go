@@ -122,10 +122,7 @@ func agent(m *model, r *region, p pool) string {
 }
 
 // firstCP is the literal private address of the first control plane.
-func firstCP(r *region) string {
-	// r.Subnet is 10.0.N.0/20; host cpHostBase is 10.0.N.10.
-	return strings.TrimSuffix(r.Subnet, "0/20") + fmt.Sprint(cpHostBase)
-}
+func firstCP(r *region) string { return instance.APIHost(r.Index) }
 
 // k3sServerConfig starts k3s without its CNI, network policy, kube-proxy,
 // Traefik, service load balancer or cloud controller: Cilium and the

@@ -38,12 +38,12 @@ type pool struct {
 	Offset int // first host number in the subnet
 }
 
-// Addressing: one /16 network, a /20 node subnet per region, control
-// planes from host 10, the ingress load balancer at host 5, workers from
-// host 256. Pod and service CIDRs never overlap between regions.
+// Addressing (instance/network.go): control planes from host
+// instance.ControlPlaneHost, the ingress load balancer at host 5, workers
+// from host 256.
 const (
-	networkCIDR   = "10.0.0.0/16"
-	cpHostBase    = 10
+	networkCIDR   = instance.NetworkCIDR
+	cpHostBase    = instance.ControlPlaneHost
 	lbHost        = 5
 	workerHostBas = 256
 )
@@ -55,10 +55,10 @@ func newModel(in Input) *model {
 	for i, r := range s.Regions {
 		id := hclID(r.Name)
 		rr := &region{
-			Region: r, Index: i, ID: id, Cluster: s.Cluster(r), ClusterID: i + 1,
-			Subnet:      fmt.Sprintf("10.0.%d.0/20", 16*(i+1)),
-			PodCIDR:     fmt.Sprintf("10.%d.0.0/16", 42+2*i),
-			ServiceCIDR: fmt.Sprintf("10.%d.0.0/16", 43+2*i),
+			Region: r, Index: i, ID: id, Cluster: s.Cluster(r), ClusterID: instance.ClusterMeshID(i),
+			Subnet:      instance.NodeSubnet(i),
+			PodCIDR:     instance.PodCIDR(i),
+			ServiceCIDR: instance.ServiceCIDR(i),
 			NetworkRef:  "hcloud_network.main.id",
 		}
 		if !m.Shared {
