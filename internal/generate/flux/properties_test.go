@@ -92,6 +92,14 @@ func TestTwoRegionSpecifics(t *testing.T) {
 		if !strings.Contains(gslb, "serviceHealthPolicy: All") {
 			t.Errorf("%s: Gslb without serviceHealthPolicy All", region)
 		}
+		valkey := yamlOf(docsOf(t, files, "clusters/"+region+"/products/valkey/release.yaml", "HelmRelease"))
+		replicaOf := strings.Contains(valkey, "replicaof valkey-fsn.valkey.svc 6379")
+		if replicaOf != (region == "hel") || !strings.Contains(valkey, "openova.io/region: "+region) {
+			t.Errorf("%s: only the standby's Valkey replicates the primary region's (replicaof %v):\n%s", region, replicaOf, valkey)
+		}
+		if svc := yamlOf(docsOf(t, files, "clusters/"+region+"/products/valkey/replication.yaml", "Service")); !strings.Contains(svc, "service.cilium.io/global") {
+			t.Errorf("%s: valkey's primary Service is not a Cilium global Service:\n%s", region, svc)
+		}
 		db := yamlOf(docsOf(t, files, "clusters/"+region+"/infrastructure/gitea/database.yaml", "Cluster"))
 		if !strings.Contains(db, "primary: gitea-pg-fsn") || !strings.Contains(db, "self: gitea-pg-"+region) {
 			t.Errorf("%s: gitea's CNPG cluster is not in the fsn-primary topology:\n%s", region, db)

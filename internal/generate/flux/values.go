@@ -44,6 +44,8 @@ func (p *plan) regionValues(b *catalog.Blueprint, r *region) map[string]map[stri
 		// The region label lets openbao-<region> select only this
 		// region's pods, across Cluster Mesh.
 		return map[string]map[string]any{"openbao": {"server": map[string]any{"extraLabels": map[string]any{"openova.io/region": r.Name}}}}
+	case "valkey":
+		return map[string]map[string]any{"valkey": valkeyReplicaValues(p, r)}
 	case "k8gb":
 		if r.Peer == nil {
 			return nil
