@@ -20,7 +20,7 @@ const BundleDir = "bootstrap"
 // k3s install script, k3s config, Cilium and cloud controller charts).
 const BundleBudget = 12 * 1024
 
-// SeedImage runs `catalyst bootstrap seed`: catalyst embeds the catalog it
+// SeedImage runs `catalyst seed`: catalyst embeds the catalog it
 // was released with, so regenerating instance.yaml in the cluster gives
 // the byte-identical tree the customer holds.
 const SeedImage = "openova-io/catalyst"

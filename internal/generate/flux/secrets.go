@@ -122,7 +122,7 @@ func generatedCredentials(p *plan, r *region) []unit {
 		out = append(out, unit{c.component, "credentials.yaml", objs})
 	}
 	if p.has("openbao") && p.has("gitea") {
-		// Gitea's admin Secret is created by the bootstrap seed; it is
+		// Gitea's admin Secret is created by `catalyst seed`; it is
 		// pushed like the generated ones.
 		out = append(out, unit{"gitea", "credentials.yaml", []obj{p.pushSecret(r, "gitea", p.spec.Tenant+"-gitea-admin")}})
 	}

@@ -13,7 +13,7 @@ const SeedTag = "v0.1.0"
 // repository (four eyes: the author and one approver).
 const RequiredApprovals = 1
 
-// seed is the one-shot Job of the bundle. `catalyst bootstrap seed`
+// seed is the one-shot Job of the bundle. `catalyst seed`
 // regenerates the tree from instance.yaml, applies this region's crds
 // layer and Gitea's directory once (Gitea must run before Flux can follow
 // it), creates the organisation and repository, pushes the tree, protects
@@ -35,7 +35,7 @@ func (p *plan) seed(r *region) ([]byte, error) {
 	crb["roleRef"] = obj{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}
 	crb["subjects"] = []any{obj{"kind": "ServiceAccount", "name": "openova-seed", "namespace": ns}}
 	job := newObj("batch/v1", "Job", "openova-seed", ns)
-	args := []any{"bootstrap", "seed",
+	args := []any{"seed",
 		"--instance=/etc/openova/instance.yaml",
 		"--region=" + r.Name,
 		"--gitea=" + giteaHTTP,
