@@ -23,7 +23,7 @@ var (
 )
 
 // repoCatalog is the real catalog of this checkout.
-func repoCatalog(t *testing.T) *catalog.Catalog {
+func repoCatalog(t testing.TB) *catalog.Catalog {
 	t.Helper()
 	catOnce.Do(func() { cat, catErr = catalog.LoadDir("../..") })
 	if catErr != nil {
