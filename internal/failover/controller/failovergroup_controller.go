@@ -73,7 +73,7 @@ func (r *FailoverGroupReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		case apierrors.IsConflict(err):
 			res, retErr = ctrl.Result{RequeueAfter: 50 * time.Millisecond}, nil
 		case !apierrors.IsNotFound(err):
-			retErr = fmt.Errorf("patch status of FailoverGroup %s: %w", req.NamespacedName, err)
+			res, retErr = ctrl.Result{}, fmt.Errorf("patch status of FailoverGroup %s: %w", req.NamespacedName, err)
 		}
 	}()
 
