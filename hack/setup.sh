@@ -4,6 +4,16 @@
 # when its output is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian packages the tests run for real: redis-server (Valkey's stand-in),
+# PostgreSQL (the wizard's hosted store), Chromium (browser tests).
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v chromium >/dev/null || missing+=(chromium)
+if ((${#missing[@]})); then
+  echo "installing ${missing[*]} with apt-get" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 ./hack/testbin/install.sh >/dev/null
 ./hack/testbin/install-tofu.sh >/dev/null
 # The Cloudflare Worker witness runs under Miniflare (workerd) from npm.

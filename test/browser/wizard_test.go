@@ -37,11 +37,7 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
-	msg := "Chromium is not installed: apt-get update && apt-get install -y chromium"
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	t.Fatal("Chromium is not installed: run hack/setup.sh (apt-get install -y chromium)")
 	return ""
 }
 
