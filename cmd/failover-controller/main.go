@@ -67,6 +67,7 @@ func newCmd() *cobra.Command {
 	f.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election Lease")
 	f.StringVar(&o.LeaderElectionID, "leader-election-id", "failover-controller", "name of the leader election Lease")
 	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file; in-cluster configuration when empty")
+	f.StringVar(&o.PeerKubeconfig, "peer-kubeconfig", "", "kubeconfig of the peer region's API server, read-only, to promote CNPG with the peer's demotion token in a planned switchover")
 	f.TextVar(&level, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	return cmd
 }

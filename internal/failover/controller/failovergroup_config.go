@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -64,8 +65,10 @@ func pick(d *metav1.Duration, flag time.Duration) time.Duration {
 // Actuators builds the actuators of fg's layers in activation order: data
 // first (CNPG, Valkey, MirrorMaker 2), then internal traffic (Cilium), then
 // the external gates, so traffic arrives only where the data is primary.
-// close releases the Valkey connections.
-func Actuators(ctx context.Context, c client.Client, fg *failoverv1.FailoverGroup) (acts []actuator.Actuator, close func(), err error) {
+// close releases the Valkey connections. With a client for the peer's API
+// server (nil when none), CNPG promotions carry the peer's demotion token
+// after an orderly demotion, waiting for it at most tokenWait.
+func Actuators(ctx context.Context, c, peer client.Client, fg *failoverv1.FailoverGroup, tokenWait time.Duration, log *slog.Logger) (acts []actuator.Actuator, close func(), err error) {
 	ns := fg.Namespace
 	var valkeys []*actuator.Valkey
 	close = func() {
@@ -75,7 +78,13 @@ func Actuators(ctx context.Context, c client.Client, fg *failoverv1.FailoverGrou
 	}
 	l := fg.Spec.Layers
 	for _, e := range l.Stateful.CNPG {
-		acts = append(acts, actuator.NewCNPG(c, ns, e))
+		local := actuator.NewCNPG(c, ns, e)
+		if peer == nil {
+			acts = append(acts, local)
+			continue
+		}
+		remote := actuator.NewCNPG(peer, ns, failoverv1.CNPGCluster{ObjectRef: failoverv1.ObjectRef{Name: e.PeerCluster, Namespace: e.Namespace}, PeerCluster: e.Name})
+		acts = append(acts, &tokenCNPG{CNPG: local, peer: remote, tokenWait: tokenWait, log: log, now: time.Now, waiting: map[uint64]time.Time{}})
 	}
 	for i, v := range l.Stateful.Valkey {
 		password := ""

@@ -24,10 +24,13 @@ type Group struct {
 	Witness                 Witness
 	Reader                  client.Reader // uncached: the cache may not be started
 	Client                  client.Client
-	Recorder                events.EventRecorder
-	Metrics                 *Metrics
-	Log                     *slog.Logger
-	Now                     func() time.Time
+	// PeerClient reaches the peer region's API server (nil: none); it is
+	// used only to read the peer's CNPG demotion token.
+	PeerClient client.Client
+	Recorder   events.EventRecorder
+	Metrics    *Metrics
+	Log        *slog.Logger
+	Now        func() time.Time
 	// Notify wakes the reconciler when there is new evidence.
 	Notify chan event.GenericEvent
 
@@ -74,7 +77,7 @@ func (g *Group) Start(ctx context.Context) error {
 		}
 	}
 	cfg, _ := MachineConfig(fg, g.Region, g.Peer, g.Timing) // validated by lookup
-	acts, closeActs, err := Actuators(ctx, g.Client, fg)
+	acts, closeActs, err := Actuators(ctx, g.Client, g.PeerClient, fg, cfg.TTL, g.Log)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -39,6 +41,10 @@ type ManagerOptions struct {
 	LeaderElect             bool
 	LeaderElectionNamespace string
 	LeaderElectionID        string
+	// PeerKubeconfig, if set, is a kubeconfig for the peer region's API
+	// server, used read-only to carry CNPG's demotion token in a planned
+	// switchover.
+	PeerKubeconfig string
 }
 
 // Validate names the first missing or wrong flag.
@@ -103,6 +109,15 @@ func RunManager(ctx context.Context, cfg *rest.Config, o ManagerOptions, log *sl
 	g := &Group{Region: o.Region, Peer: o.PeerRegion, LeaseName: o.LeaseName, Timing: o.Timing, Witness: witness,
 		Reader: mgr.GetAPIReader(), Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("failover-controller"),
 		Metrics: metrics, Log: log, Now: time.Now, Notify: make(chan event.GenericEvent, 1)}
+	if o.PeerKubeconfig != "" {
+		pc, err := clientcmd.BuildConfigFromFlags("", o.PeerKubeconfig)
+		if err != nil {
+			return fmt.Errorf("--peer-kubeconfig: %w", err)
+		}
+		if g.PeerClient, err = client.New(pc, client.Options{Scheme: scheme}); err != nil {
+			return fmt.Errorf("--peer-kubeconfig: %w", err)
+		}
+	}
 	if err := mgr.Add(g); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
@@ -115,9 +116,9 @@ func TestFailoverEndToEnd(t *testing.T) {
 
 	a := newRegion(t, "a", "b", envs[0], waddr)
 	b := newRegion(t, "b", "a", envs[1], waddr)
-	a.startController(t)
+	a.startController(t, b)
 	waitState(t, a, "ACTIVE", 5*ttl)
-	b.startController(t)
+	b.startController(t, a)
 	waitState(t, b, "STANDBY", 5*ttl)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -245,16 +246,30 @@ func TestFailoverEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		fg.Spec.Switchover = &failoverv1.SwitchoverRequest{ID: "drill-1", Target: sb.name, By: "e2e@openova.test", At: &metav1.Time{Time: time.Now()}}
+		opctx, stopOp := context.WithTimeout(context.Background(), 4*ttl)
+		defer stopOp()
+		opErr := make(chan error, 1)
+		go func() { opErr <- act.playCNPGOperator(opctx, "demotion-token-drill-1") }()
 		t0 := time.Now()
 		if err := act.env.Client.Update(context.Background(), &fg); err != nil {
 			t.Fatal(err)
 		}
 		up := waitState(t, sb, "ACTIVE", 4*ttl)
+		if err := <-opErr; err != nil {
+			t.Fatalf("publishing the demotion token as the CNPG operator would: %v", err)
+		}
+		pg := sb.cluster()
+		if err := sb.env.Client.Get(context.Background(), client.ObjectKeyFromObject(pg), pg); err != nil {
+			t.Fatal(err)
+		}
+		if tok, _, _ := unstructured.NestedString(pg.Object, "spec", "replica", "promotionToken"); tok != "demotion-token-drill-1" {
+			t.Fatalf("%s promoted with promotionToken %q, want the peer's demotion token", sb.name, tok)
+		}
 		waitState(t, act, "STANDBY", 2*ttl)
 		if act.rebuild(t) {
 			t.Fatalf("%s was marked for rebuild after an orderly switchover", act.name)
 		}
-		report("planned switchover %s -> %s: %s from the request to %s ACTIVE with every actuator confirmed", act.name, sb.name, up.Sub(t0).Round(time.Millisecond), sb.name)
+		report("planned switchover %s -> %s: %s from the request to %s ACTIVE with every actuator confirmed; CNPG promoted with the demotion token read from the peer's API server", act.name, sb.name, up.Sub(t0).Round(time.Millisecond), sb.name)
 	})
 
 	cancel()

@@ -94,19 +94,21 @@ spec:
 }
 
 // startController runs the failover-controller binary against the
-// region's API server through a kubeconfig file, as by hand.
-func (r *region) startController(t *testing.T) {
+// region's API server through a kubeconfig file, as by hand, with read
+// access to the peer's API server for CNPG's demotion token.
+func (r *region) startController(t *testing.T, peer *region) {
 	t.Helper()
 	kc := filepath.Join(r.dir, "kubeconfig")
+	pkc := filepath.Join(r.dir, "peer-kubeconfig")
 	tok := filepath.Join(r.dir, "token")
-	for p, b := range map[string][]byte{kc: r.env.Kubeconfig, tok: []byte("token-" + r.name + "\n")} {
+	for p, b := range map[string][]byte{kc: r.env.Kubeconfig, pkc: peer.env.Kubeconfig, tok: []byte("token-" + r.name + "\n")} {
 		if err := os.WriteFile(p, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	r.listen = freeAddr(t)
 	r.ctrl = start(t, filepath.Join(logDir(t), "controller-"+r.name+".log"), "failover-controller",
-		"--kubeconfig", kc, "--region", r.name, "--peer-region", r.peer,
+		"--kubeconfig", kc, "--peer-kubeconfig", pkc, "--region", r.name, "--peer-region", r.peer,
 		"--witness-url", "http://"+r.proxy.addr(), "--lease-name", "shop", "--witness-token-file", tok,
 		"--renew-interval", renew.String(), "--ttl", ttl.String(), "--retry-timeout", retry.String(),
 		"--fence-margin", fenceMargin.String(), "--listen", r.listen, "--log-level", "info")
@@ -211,6 +213,27 @@ func (r *region) rebuild(t *testing.T) bool {
 // logs is the directory of the processes' logs: E2E_LOG_DIR to keep them,
 // else one temporary directory whose logs are printed if the test fails.
 var logs string
+
+// playCNPGOperator does what the CNPG operator would do once the
+// region's Cluster is demoted (spec.replica.primary names the peer):
+// publish status.demotionToken with a Ready condition for that generation.
+// No operator runs here.
+func (r *region) playCNPGOperator(ctx context.Context, token string) error {
+	for ctx.Err() == nil {
+		pg := r.cluster()
+		if err := r.env.Client.Get(ctx, client.ObjectKeyFromObject(pg), pg); err != nil {
+			return err
+		}
+		if p, _, _ := discoveryv1.NestedString(pg.Object, "spec", "replica", "primary"); p == "pg-"+r.peer {
+			_ = discoveryv1.SetNestedField(pg.Object, token, "status", "demotionToken")
+			_ = discoveryv1.SetNestedSlice(pg.Object, []any{map[string]any{"type": "Ready", "status": "True", "reason": "ClusterIsReady",
+				"message": "demoted", "observedGeneration": pg.GetGeneration(), "lastTransitionTime": time.Now().UTC().Format(time.RFC3339)}}, "status", "conditions")
+			return r.env.Client.Status().Update(ctx, pg)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return ctx.Err()
+}
 
 func logDir(t *testing.T) string {
 	if logs != "" {
