@@ -45,6 +45,8 @@ type Options struct {
 	TLSCert       string
 	TLSKey        string
 	SecureCookies bool
+	// Tofu is the tofu binary of managed apply; empty turns it off.
+	Tofu string
 	// Ready, when set, receives the bound address once serving (tests).
 	Ready func(addr string)
 	// Stop, when set, ends the server instead of a signal (tests).
@@ -90,6 +92,7 @@ func NewCmdBootstrap(f *factory.Factory, runF func(*Options) error) *cobra.Comma
 	fl.StringVar(&opts.TLSCert, "tls-cert", "", "serve https with this certificate (PEM)")
 	fl.StringVar(&opts.TLSKey, "tls-key", "", "private key of --tls-cert (PEM)")
 	fl.BoolVar(&opts.SecureCookies, "secure-cookies", false, "mark cookies Secure (implied by --tls-cert; set it behind a TLS reverse proxy)")
+	fl.StringVar(&opts.Tofu, "tofu", "", "tofu binary for managed apply (work directories in <data-dir>/apply); empty turns managed apply off")
 	cmd.AddCommand(newCmdAddUser(f))
 	return cmd
 }
@@ -155,9 +158,16 @@ func Run(opts *Options) error {
 	}
 	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, nil))
 	h, err := wizhttp.New(wizhttp.Config{Store: e.store, Catalog: cat, Sealer: sealer, Logger: logger,
-		Now: time.Now, Random: secrets.Random, SecureCookies: opts.SecureCookies || opts.TLSCert != ""})
+		Now: time.Now, Random: secrets.Random, SecureCookies: opts.SecureCookies || opts.TLSCert != "",
+		Tofu: opts.Tofu, ApplyDir: filepath.Join(opts.DataDir, "apply")})
 	if err != nil {
 		return err
+	}
+	defer h.Close() // stops running applies; their journals say where to resume
+	if opts.Tofu != "" {
+		if err := h.Resume(ctx); err != nil {
+			return fmt.Errorf("resume managed applies: %w", err)
+		}
 	}
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
@@ -191,6 +201,7 @@ func Run(opts *Options) error {
 		return err
 	case <-stop.Done():
 	}
+	h.Close() // first: ends the event streams Shutdown would wait for
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {

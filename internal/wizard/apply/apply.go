@@ -129,6 +129,8 @@ type Runner struct {
 	Log io.Writer
 	// OnStep is told of each step as it completes (the SSE feed).
 	OnStep func(Record)
+	// OnStart is told of each command step as it starts.
+	OnStart func(Step)
 }
 
 // encryption is OpenTofu's state and plan encryption configuration.
@@ -180,6 +182,9 @@ func (r *Runner) Run(ctx context.Context) error {
 			return nil
 		case StepApprove:
 			return ErrAwaitingApproval
+		}
+		if r.OnStart != nil {
+			r.OnStart(step)
 		}
 		if err := r.tofu(ctx, commands[step]...); err != nil {
 			return err
@@ -237,6 +242,9 @@ func (r *Runner) Destroy(ctx context.Context, by string) error {
 	}
 	if !j.Done()[StepApply] {
 		return errors.New("nothing was applied: there is nothing to destroy")
+	}
+	if r.OnStart != nil {
+		r.OnStart(StepDestroy)
 	}
 	if err := r.tofu(ctx, "destroy", "-input=false", "-no-color", "-auto-approve"); err != nil {
 		return err

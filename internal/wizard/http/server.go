@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/openova-io/openova/internal/catalog"
+	"github.com/openova-io/openova/internal/filetree"
 	"github.com/openova-io/openova/internal/wizard"
 	"github.com/openova-io/openova/internal/wizard/secrets"
 )
@@ -37,6 +38,13 @@ type Config struct {
 	// SessionTTL is how long a sign-in lasts; sessions are stored, so they
 	// survive restarts and are shared by replicas.
 	SessionTTL time.Duration
+	// Tofu is the tofu binary of managed apply, ApplyDir its work
+	// directories (one per bootstrap); either empty turns managed apply off.
+	Tofu     string
+	ApplyDir string
+	// ApplyConfig picks the files tofu runs from the generated tree;
+	// TerraformConfig (the default) takes terraform/.
+	ApplyConfig func(*wizard.Bootstrap, *filetree.Tree) (map[string][]byte, error)
 }
 
 // Server serves the wizard.
@@ -46,6 +54,7 @@ type Server struct {
 	pages   map[string]*template.Template
 	limiter *loginLimiter
 	mu      sync.Mutex // serialises read-modify-write of one bootstrap per replica
+	runs    *runs
 }
 
 // New builds the server.
@@ -56,7 +65,10 @@ func New(c Config) (*Server, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Config: c, mux: http.NewServeMux(), limiter: newLoginLimiter(5, 15*time.Minute)}
+	if c.ApplyConfig == nil {
+		c.ApplyConfig = TerraformConfig
+	}
+	s := &Server{Config: c, mux: http.NewServeMux(), limiter: newLoginLimiter(5, 15*time.Minute), runs: newRuns()}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -106,6 +118,12 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/bootstraps/{id}/files/{path...}", s.auth(s.fileAPI))
 	s.mux.Handle("GET /api/v1/bootstraps/{id}/export", s.auth(s.export))
 	s.mux.Handle("POST /api/v1/bootstraps/{id}/complete", s.auth(s.complete))
+	s.mux.Handle("GET /api/v1/bootstraps/{id}/apply", s.auth(s.getApply))
+	s.mux.Handle("POST /api/v1/bootstraps/{id}/apply", s.auth(s.startApply))
+	s.mux.Handle("GET /api/v1/bootstraps/{id}/apply/events", s.auth(s.applyEvents))
+	s.mux.Handle("POST /api/v1/bootstraps/{id}/apply/approve", s.auth(s.approveApply))
+	s.mux.Handle("POST /api/v1/bootstraps/{id}/destroy", s.auth(s.destroy))
+	s.mux.Handle("GET /b/{id}/apply", s.authPage(s.applyPage))
 }
 
 func (s *Server) openAPI(w http.ResponseWriter, _ *http.Request) {

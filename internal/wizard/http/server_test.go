@@ -19,6 +19,7 @@ import (
 
 	openova "github.com/openova-io/openova"
 	"github.com/openova-io/openova/internal/catalog"
+	"github.com/openova-io/openova/internal/filetree"
 	"github.com/openova-io/openova/internal/wizard"
 	wizhttp "github.com/openova-io/openova/internal/wizard/http"
 	"github.com/openova-io/openova/internal/wizard/secrets"
@@ -47,7 +48,11 @@ type harness struct {
 	store  wizard.Store
 	sealer *secrets.Sealer
 	srv    *httptest.Server
+	server *wizhttp.Server
 	now    atomicTime
+	// tofu and applyConfig turn managed apply on (apply_test.go).
+	tofu        string
+	applyConfig func(*wizard.Bootstrap, *filetree.Tree) (map[string][]byte, error)
 	// bodies holds every API response body, to prove no credential leaks.
 	bodies bytes.Buffer
 }
@@ -85,15 +90,20 @@ func (h *harness) start() {
 		h.t.Fatal(err)
 	}
 	s, err := wizhttp.New(wizhttp.Config{Store: h.store, Catalog: embeddedCatalog(h.t), Sealer: h.sealer,
-		Now: h.now.get, Random: rand.Reader})
+		Now: h.now.get, Random: rand.Reader, Tofu: h.tofu, ApplyDir: filepath.Join(h.dir, "apply"), ApplyConfig: h.applyConfig})
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	if err := s.Resume(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+	h.server = s
 	h.srv = httptest.NewServer(s)
 }
 
 func (h *harness) stop() {
 	if h.srv != nil {
+		h.server.Close() // kills running tofu, as a crash would
 		h.srv.Close()
 		h.store.Close()
 		h.srv = nil

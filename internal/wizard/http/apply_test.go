@@ -1,0 +1,254 @@
+package http_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io/fs"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openova-io/openova/internal/filetree"
+	"github.com/openova-io/openova/internal/wizard"
+	"github.com/openova-io/openova/internal/wizard/apply"
+)
+
+// applyTF stands in for the generated terraform/ (whose hcloud provider
+// cannot be downloaded here): OpenTofu's built-in terraform_data only, with
+// the generated tree's secret variables and their validations, so a plan
+// fails unless the held credentials reach tofu's environment.
+const applyTF = `
+variable "hcloud_token" {
+  type      = string
+  sensitive = true
+  validation {
+    condition     = length(var.hcloud_token) == 64
+    error_message = "hcloud_token must be 64 characters."
+  }
+}
+variable "state_passphrase" {
+  type      = string
+  sensitive = true
+}
+resource "terraform_data" "network" {
+  input = "net-of-the-platform"
+}
+resource "terraform_data" "cluster" {
+  input = "cluster-on-${terraform_data.network.output}"
+}
+`
+
+func testApplyConfig(*wizard.Bootstrap, *filetree.Tree) (map[string][]byte, error) {
+	return map[string][]byte{"main.tf": []byte(applyTF)}, nil
+}
+
+func tofuBin(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("../../../hack/testbin/install-tofu.sh").Output()
+	if err != nil {
+		t.Fatalf("hack/testbin/install-tofu.sh: %v", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "tofu")
+}
+
+// events reads the SSE feed after lastID until stop says so; the deadline
+// only guards against a hung test.
+func (c *client) events(id string, lastID int, stop func(apply.Event) bool) []apply.Event {
+	c.h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", c.h.srv.URL+"/api/v1/bootstraps/"+id+"/apply/events", nil)
+	if lastID > 0 {
+		req.Header.Set("Last-Event-ID", strconv.Itoa(lastID))
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/event-stream" {
+		c.h.t.Fatalf("events = %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	var out []apply.Event
+	sc := bufio.NewScanner(res.Body)
+	var sseID int
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "id: "); ok {
+			sseID, _ = strconv.Atoi(v)
+		}
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok {
+			continue
+		}
+		var e apply.Event
+		if err := json.Unmarshal([]byte(data), &e); err != nil {
+			c.h.t.Fatal(err)
+		}
+		if e.ID != sseID {
+			c.h.t.Fatalf("event id %d under SSE id %d", e.ID, sseID)
+		}
+		out = append(out, e)
+		if stop(e) {
+			return out
+		}
+	}
+	c.h.t.Fatalf("feed ended before the awaited event; got %+v (%v)", out, sc.Err())
+	return nil
+}
+
+func status(text string) func(apply.Event) bool {
+	return func(e apply.Event) bool {
+		return e.Kind == apply.EventStatus && (e.Text == text || strings.HasPrefix(e.Text, "failed"))
+	}
+}
+
+// TestManagedApplyThroughAPI: start over the API, the wizard is killed
+// right after init, a restarted wizard resumes without running init again,
+// the browser reconnects with Last-Event-ID, a person approves the shown
+// plan, it applies, then destroys; no credential is in any file the apply
+// leaves and the state is encrypted.
+func TestManagedApplyThroughAPI(t *testing.T) {
+	h := newHarness(t)
+	h.stop()
+	h.tofu, h.applyConfig = tofuBin(t), testApplyConfig
+	h.start()
+	c := h.client().mustLogin("admin", adminPassword)
+	id := c.newBootstrap()
+
+	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply", nil); code != http.StatusConflict {
+		t.Fatalf("apply without a state passphrase = %d %s, want 409", code, data)
+	}
+	bodies, _ := stepBodies(t, "../../../examples/one-region.yaml")
+	for _, st := range wizard.Steps {
+		if len(st.Fields) > 0 {
+			if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/steps/"+st.Name, bodies[st.Name]); code != 200 {
+				t.Fatalf("step %s = %d %s", st.Name, code, data)
+			}
+		}
+	}
+	if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/credentials", typed); code != 200 {
+		t.Fatalf("credentials = %d %s", code, data)
+	}
+	code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/credentials/generate", nil)
+	passphrase := decode[struct{ Value string }](t, data).Value
+	if code != http.StatusCreated {
+		t.Fatalf("generate = %d %s", code, data)
+	}
+
+	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply", nil); code != http.StatusAccepted {
+		t.Fatalf("apply = %d %s", code, data)
+	}
+	first := c.events(id, 0, func(e apply.Event) bool { return e.Kind == apply.EventStep && e.Step == apply.StepInit })
+	h.restart() // killed between init and plan (plan, if started, dies with it)
+
+	seen := first[len(first)-1].ID
+	rest := c.events(id, seen, status("awaiting-approval"))
+	if rest[0].ID != seen+1 {
+		t.Fatalf("resumed feed starts at %d, want %d", rest[0].ID, seen+1)
+	}
+	if last := rest[len(rest)-1]; last.Text != "awaiting-approval" {
+		t.Fatalf("resumed run ended %q", last.Text)
+	}
+	for _, e := range rest {
+		if e.Step == apply.StepInit {
+			t.Fatalf("init ran again after the restart: %+v", e)
+		}
+	}
+
+	code, data = c.do("GET", "/api/v1/bootstraps/"+id+"/apply", nil)
+	st := decode[struct{ Next, Plan string }](t, data)
+	if code != 200 || st.Next != "approve" || !strings.Contains(st.Plan, "2 to add") {
+		t.Fatalf("status = %d %s", code, data)
+	}
+	code, page := c.do("GET", "/b/"+id+"/apply", nil)
+	if code != 200 || !strings.Contains(string(page), "2 to add") || !strings.Contains(string(page), `id="apply-approve"`) {
+		t.Fatalf("apply page = %d\n%s", code, page)
+	}
+
+	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply/approve", nil); code != http.StatusAccepted {
+		t.Fatalf("approve = %d %s", code, data)
+	}
+	if code, _ := c.do("POST", "/api/v1/bootstraps/"+id+"/apply/approve", nil); code != http.StatusConflict {
+		t.Fatalf("second approve = %d, want 409", code)
+	}
+	done := c.events(id, rest[len(rest)-1].ID, status("done"))
+	if last := done[len(done)-1]; last.Text != "done" {
+		t.Fatalf("apply ended %q", last.Text)
+	}
+
+	dir := filepath.Join(h.dir, "apply")
+	j := journalOf(t, dir)
+	if got := stepsOf(j); got != "init,plan,approve,apply" || j.Records[2].By != "admin" {
+		t.Fatalf("journal = %s (%+v)", got, j.Records)
+	}
+
+	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/destroy", nil); code != http.StatusAccepted {
+		t.Fatalf("destroy = %d %s", code, data)
+	}
+	c.events(id, done[len(done)-1].ID, status("destroyed"))
+	if got := stepsOf(journalOf(t, dir)); got != "init,plan,approve,apply,destroy" {
+		t.Fatalf("journal after destroy = %s", got)
+	}
+
+	// Nothing the apply leaves on disk holds a credential in clear.
+	secrets := []string{passphrase}
+	for _, v := range typed {
+		secrets = append(secrets, v)
+	}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, _ := os.ReadFile(p)
+		for _, s := range secrets {
+			if strings.Contains(string(data), s) {
+				t.Errorf("%s holds a credential in clear", p)
+			}
+		}
+		if filepath.Base(p) == "terraform.tfstate" && !strings.Contains(string(data), "encrypted_data") {
+			t.Errorf("%s is not encrypted", p)
+		}
+		return nil
+	})
+	if strings.Contains(h.bodies.String(), typed["hcloud-token"]) {
+		t.Error("an API answer held the hcloud token")
+	}
+}
+
+func journalOf(t *testing.T, dir string) *apply.Journal {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(dir, "*", apply.JournalFile))
+	if len(m) != 1 {
+		t.Fatalf("journals = %v", m)
+	}
+	j, err := apply.LoadJournal(filepath.Dir(m[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+func stepsOf(j *apply.Journal) string {
+	var s []string
+	for _, r := range j.Records {
+		s = append(s, string(r.Step))
+	}
+	return strings.Join(s, ",")
+}
+
+func TestApplyOffWithoutTofu(t *testing.T) {
+	h := newHarness(t)
+	c := h.client().mustLogin("admin", adminPassword)
+	id := c.newBootstrap()
+	code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply", nil)
+	if code != http.StatusConflict || !strings.Contains(string(data), "--tofu") {
+		t.Fatalf("apply with managed apply off = %d %s", code, data)
+	}
+}
