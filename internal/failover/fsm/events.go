@@ -63,8 +63,13 @@ type Reply struct {
 	Lease   Lease
 }
 
-// Lag is the standby's latest replication lag observation.
-type Lag struct{ Lag time.Duration }
+// Lag is the standby's latest replication lag observation. Unknown says
+// no source can currently vouch for it (the RPO guard then refuses
+// automatic takeover, as before the first observation).
+type Lag struct {
+	Lag     time.Duration
+	Unknown bool
+}
 
 // ActuatorsDone says the actuators finished an action for an epoch.
 type ActuatorsDone struct {
@@ -99,7 +104,12 @@ func (Switchover) event()    {}
 
 func (Tick) String() string    { return "tick" }
 func (r Reply) String() string { return fmt.Sprintf("reply #%d %s %s", r.Seq, r.Outcome, r.Lease) }
-func (l Lag) String() string   { return "lag " + l.Lag.String() }
+func (l Lag) String() string {
+	if l.Unknown {
+		return "lag unknown"
+	}
+	return "lag " + l.Lag.String()
+}
 func (a ActuatorsDone) String() string {
 	return fmt.Sprintf("done %s epoch=%d", a.Op, a.Epoch)
 }

@@ -108,7 +108,7 @@ func (m *Machine) Step(now time.Duration, ev Event) []Action {
 	case Reply:
 		out = m.reply(ev, out)
 	case Lag:
-		m.lag, m.lagKnown = ev.Lag, true
+		m.lag, m.lagKnown = ev.Lag, !ev.Unknown
 	case ActuatorsDone:
 		out = m.actuated(ev, out)
 	case Approve:
