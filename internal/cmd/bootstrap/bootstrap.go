@@ -47,6 +47,7 @@ type Options struct {
 	SecureCookies bool
 	// Tofu is the tofu binary of managed apply; empty turns it off.
 	Tofu string
+	OIDC OIDCOptions
 	// Ready, when set, receives the bound address once serving (tests).
 	Ready func(addr string)
 	// Stop, when set, ends the server instead of a signal (tests).
@@ -92,6 +93,7 @@ func NewCmdBootstrap(f *factory.Factory, runF func(*Options) error) *cobra.Comma
 	fl.StringVar(&opts.TLSCert, "tls-cert", "", "serve https with this certificate (PEM)")
 	fl.StringVar(&opts.TLSKey, "tls-key", "", "private key of --tls-cert (PEM)")
 	fl.BoolVar(&opts.SecureCookies, "secure-cookies", false, "mark cookies Secure (implied by --tls-cert; set it behind a TLS reverse proxy)")
+	addOIDCFlags(fl, &opts.OIDC)
 	fl.StringVar(&opts.Tofu, "tofu", "", "tofu binary for managed apply (work directories in <data-dir>/apply); empty turns managed apply off")
 	cmd.AddCommand(newCmdAddUser(f))
 	return cmd
@@ -157,7 +159,11 @@ func Run(opts *Options) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, nil))
-	h, err := wizhttp.New(wizhttp.Config{Store: e.store, Catalog: cat, Sealer: sealer, Logger: logger,
+	sso, err := opts.OIDC.relyingParty(ctx)
+	if err != nil {
+		return err
+	}
+	h, err := wizhttp.New(wizhttp.Config{OIDC: sso, Store: e.store, Catalog: cat, Sealer: sealer, Logger: logger,
 		Now: time.Now, Random: secrets.Random, SecureCookies: opts.SecureCookies || opts.TLSCert != "",
 		Tofu: opts.Tofu, ApplyDir: filepath.Join(opts.DataDir, "apply")})
 	if err != nil {

@@ -157,8 +157,10 @@ func writeFileAtomic(path string, data []byte) error {
 }
 
 // start runs fn in the background for dir unless a run is already active
-// on this replica. fn gets the runs' context, cancelled by Close.
-func (s *Server) start(dir string, fn func(ctx context.Context)) bool {
+// on this replica. fn gets the runs' context, cancelled by Close, and
+// returns the run's last event, appended once the run is no longer active
+// so that a client acting on it finds the directory free.
+func (s *Server) start(dir string, fn func(ctx context.Context) func()) bool {
 	s.runs.mu.Lock()
 	defer s.runs.mu.Unlock()
 	if s.runs.active[dir] {
@@ -168,27 +170,30 @@ func (s *Server) start(dir string, fn func(ctx context.Context)) bool {
 	s.runs.wg.Add(1)
 	go func() {
 		defer s.runs.wg.Done()
-		defer func() {
-			s.runs.mu.Lock()
-			delete(s.runs.active, dir)
-			s.runs.mu.Unlock()
-		}()
-		fn(s.runs.ctx)
+		last := fn(s.runs.ctx)
+		s.runs.mu.Lock()
+		delete(s.runs.active, dir)
+		s.runs.mu.Unlock()
+		if last != nil {
+			last()
+		}
 	}()
 	return true
 }
 
 // execute carries out the remaining steps (or destroy) and feeds events.
-func (s *Server) execute(ctx context.Context, b *wizard.Bootstrap, dir string, destroyBy string) {
+func (s *Server) execute(ctx context.Context, b *wizard.Bootstrap, dir string, destroyBy string) func() {
 	log, err := s.eventLog(dir)
 	if err != nil {
 		s.Logger.Error("apply feed", "bootstrap", b.ID, "err", err)
-		return
+		return nil
+	}
+	final := func(text string) func() {
+		return func() { log.Append(apply.Event{Kind: apply.EventStatus, Text: text, At: s.Now()}) }
 	}
 	r, secretVals, err := s.runner(ctx, b, dir)
 	if err != nil {
-		log.Append(apply.Event{Kind: apply.EventStatus, Text: "failed: " + err.Error(), At: s.Now()})
-		return
+		return final("failed: " + err.Error())
 	}
 	var current apply.Step
 	lw := &apply.LineWriter{Log: log, Secrets: secretVals, Now: s.Now, Step: func() apply.Step { return current }}
@@ -206,15 +211,15 @@ func (s *Server) execute(ctx context.Context, b *wizard.Bootstrap, dir string, d
 	lw.Flush()
 	switch {
 	case errors.Is(err, apply.ErrAwaitingApproval):
-		log.Append(apply.Event{Kind: apply.EventStatus, Text: "awaiting-approval", At: s.Now()})
+		return final("awaiting-approval")
 	case ctx.Err() != nil:
-		return // the wizard is stopping: the journal says where to resume
+		return nil // the wizard is stopping: the journal says where to resume
 	case err != nil:
-		log.Append(apply.Event{Kind: apply.EventStatus, Text: "failed: " + err.Error(), At: s.Now()})
+		return final("failed: " + err.Error())
 	case destroyBy != "":
-		log.Append(apply.Event{Kind: apply.EventStatus, Text: "destroyed", At: s.Now()})
+		return final("destroyed")
 	default:
-		log.Append(apply.Event{Kind: apply.EventStatus, Text: "done", At: s.Now()})
+		return final("done")
 	}
 }
 
@@ -252,7 +257,7 @@ func (s *Server) Resume(ctx context.Context) error {
 			s.Logger.Warn("apply to resume has no bootstrap", "dir", dir, "err", err)
 			continue
 		}
-		s.start(dir, func(ctx context.Context) { s.execute(ctx, b, dir, "") })
+		s.start(dir, func(ctx context.Context) func() { return s.execute(ctx, b, dir, "") })
 	}
 	return nil
 }
@@ -330,7 +335,7 @@ func (s *Server) startApply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.start(dir, func(ctx context.Context) { s.execute(ctx, b, dir, "") })
+	s.start(dir, func(ctx context.Context) func() { return s.execute(ctx, b, dir, "") })
 	s.audit(r.Context(), who(r), "apply.start", b.ID)
 	s.answerStatus(w, r, b, dir, http.StatusAccepted)
 }
@@ -380,7 +385,7 @@ func (s *Server) approveApply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r.Context(), who(r), "apply.approve", b.ID)
-	s.start(dir, func(ctx context.Context) { s.execute(ctx, b, dir, "") })
+	s.start(dir, func(ctx context.Context) func() { return s.execute(ctx, b, dir, "") })
 	s.answerStatus(w, r, b, dir, http.StatusAccepted)
 }
 
@@ -403,7 +408,7 @@ func (s *Server) destroy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	by := who(r).user.Name
-	if !s.start(dir, func(ctx context.Context) { s.execute(ctx, b, dir, by) }) {
+	if !s.start(dir, func(ctx context.Context) func() { return s.execute(ctx, b, dir, by) }) {
 		s.fail(w, r, wizard.Errorf(wizard.ECONFLICT, "a run is in progress; wait for it to finish"))
 		return
 	}

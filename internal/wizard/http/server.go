@@ -45,6 +45,8 @@ type Config struct {
 	// ApplyConfig picks the files tofu runs from the generated tree;
 	// TerraformConfig (the default) takes terraform/.
 	ApplyConfig func(*wizard.Bootstrap, *filetree.Tree) (map[string][]byte, error)
+	// OIDC turns single sign-on on; nil leaves local users only.
+	OIDC *OIDC
 }
 
 // Server serves the wizard.
@@ -97,6 +99,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /login", s.loginPage)
 	s.mux.HandleFunc("POST /login", s.loginForm)
 	s.mux.HandleFunc("POST /api/v1/login", s.loginAPI)
+	if s.OIDC != nil {
+		s.mux.HandleFunc("GET /login/oidc", s.oidcStart)
+		s.mux.HandleFunc("GET /login/oidc/callback", s.oidcCallback)
+	}
 	s.mux.Handle("POST /logout", s.auth(s.logout))
 	s.mux.Handle("POST /api/v1/logout", s.auth(s.logout))
 	s.mux.Handle("GET /api/v1/session", s.auth(s.sessionInfo))

@@ -53,6 +53,9 @@ type harness struct {
 	// tofu and applyConfig turn managed apply on (apply_test.go).
 	tofu        string
 	applyConfig func(*wizard.Bootstrap, *filetree.Tree) (map[string][]byte, error)
+	// sso, when set, is called with the wizard's URL before it serves and
+	// returns its single sign-on (oidc_test.go).
+	sso func(url string) *wizhttp.OIDC
 	// bodies holds every API response body, to prove no credential leaks.
 	bodies bytes.Buffer
 }
@@ -89,8 +92,13 @@ func (h *harness) start() {
 	if h.store, err = sqlite.Open(context.Background(), h.dbPath()); err != nil {
 		h.t.Fatal(err)
 	}
+	srv := httptest.NewUnstartedServer(nil)
+	var sso *wizhttp.OIDC
+	if h.sso != nil {
+		sso = h.sso("http://" + srv.Listener.Addr().String())
+	}
 	s, err := wizhttp.New(wizhttp.Config{Store: h.store, Catalog: embeddedCatalog(h.t), Sealer: h.sealer,
-		Now: h.now.get, Random: rand.Reader, Tofu: h.tofu, ApplyDir: filepath.Join(h.dir, "apply"), ApplyConfig: h.applyConfig})
+		Now: h.now.get, Random: rand.Reader, Tofu: h.tofu, ApplyDir: filepath.Join(h.dir, "apply"), ApplyConfig: h.applyConfig, OIDC: sso})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -98,7 +106,9 @@ func (h *harness) start() {
 		h.t.Fatal(err)
 	}
 	h.server = s
-	h.srv = httptest.NewServer(s)
+	srv.Config.Handler = s
+	srv.Start()
+	h.srv = srv
 }
 
 func (h *harness) stop() {

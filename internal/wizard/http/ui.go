@@ -77,6 +77,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, page string, dat
 		data["CSRF"] = p.session.CSRF
 	}
 	data["Page"] = page
+	data["SSO"] = s.OIDC != nil
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := s.pages[page].ExecuteTemplate(w, "layout.html", data); err != nil {
 		s.Logger.ErrorContext(r.Context(), "render", "page", page, "err", err)

@@ -1,0 +1,339 @@
+// Package oidctest runs a real OpenID Provider (zitadel/oidc's op package)
+// in-process on loopback, for the wizard's single sign-on tests: one web
+// client, one user who is signed in without a form, in-memory storage, and
+// knobs that make it mint ID tokens for another audience or already expired
+// (the refusals a relying party must make).
+package oidctest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// User is whom the provider signs in.
+type User struct {
+	Subject       string
+	Email         string
+	EmailVerified bool
+	Groups        []string
+}
+
+// Provider is a running OpenID Provider.
+type Provider struct {
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	server       *httptest.Server
+	st           *storage
+}
+
+// Start serves a provider with one confidential web client allowed to
+// redirect to redirectURL.
+func Start(clientID, clientSecret, redirectURL string, user User) (*Provider, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	st := &storage{key: key, clientID: clientID, secret: clientSecret, redirect: redirectURL, user: user,
+		requests: map[string]*authRequest{}, codes: map[string]string{}, lifetime: 5 * time.Minute}
+	p := &Provider{ClientID: clientID, ClientSecret: clientSecret, st: st}
+	mux := http.NewServeMux()
+	p.server = httptest.NewServer(mux)
+	p.Issuer = p.server.URL
+	cfg := &op.Config{CodeMethodS256: true, AuthMethodPost: true, SupportedScopes: []string{"openid", "email", "profile", "groups"}}
+	rand.Read(cfg.CryptoKey[:])
+	prov, err := op.NewOpenIDProvider(p.Issuer, cfg, st, op.WithAllowInsecure())
+	if err != nil {
+		p.server.Close()
+		return nil, err
+	}
+	callback := op.AuthCallbackURL(prov)
+	// The login "page": sign the user in at once and go back to the op.
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		id := r.URL.Query().Get("id")
+		if err := st.finish(id); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		http.Redirect(w, r, callback(op.ContextWithIssuer(r.Context(), p.Issuer), id), http.StatusFound)
+	})
+	mux.Handle("/", prov.HttpHandler())
+	return p, nil
+}
+
+// Close stops the provider.
+func (p *Provider) Close() { p.server.Close() }
+
+// MintForAudience makes the provider treat the client as aud from now on,
+// so its ID tokens name aud (and azp aud) instead of the relying party:
+// what a misconfigured or hostile issuer would mint.
+func (p *Provider) MintForAudience(aud string) { p.st.mu.Lock(); p.st.audience = aud; p.st.mu.Unlock() }
+
+// MintExpired makes later ID tokens expire an hour before they are issued.
+func (p *Provider) MintExpired() { p.st.mu.Lock(); p.st.lifetime = -time.Hour; p.st.mu.Unlock() }
+
+// SetRedirect changes the client's one allowed redirect URL (a restarted
+// relying party on another port).
+func (p *Provider) SetRedirect(u string) { p.st.mu.Lock(); p.st.redirect = u; p.st.mu.Unlock() }
+
+// Reset undoes the knobs.
+func (p *Provider) Reset() {
+	p.st.mu.Lock()
+	p.st.audience, p.st.lifetime = "", 5*time.Minute
+	p.st.mu.Unlock()
+}
+
+var errNotFound = errors.New("not found")
+
+type storage struct {
+	mu       sync.Mutex
+	key      *rsa.PrivateKey
+	clientID string
+	secret   string
+	redirect string
+	user     User
+	audience string
+	lifetime time.Duration
+	requests map[string]*authRequest
+	codes    map[string]string // code -> request ID
+}
+
+func (s *storage) finish(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.requests[id]
+	if !ok {
+		return errNotFound
+	}
+	r.subject, r.done, r.authTime = s.user.Subject, true, time.Now()
+	return nil
+}
+
+func randomID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return encode(b)
+}
+
+func encode(b []byte) string {
+	const hex = "0123456789abcdef"
+	out := make([]byte, 0, len(b)*2)
+	for _, c := range b {
+		out = append(out, hex[c>>4], hex[c&15])
+	}
+	return string(out)
+}
+
+func (s *storage) CreateAuthRequest(_ context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clientID := req.ClientID
+	if s.audience != "" {
+		clientID = s.audience
+	}
+	r := &authRequest{id: randomID(), req: req, clientID: clientID, audience: []string{clientID}}
+	if req.CodeChallenge != "" {
+		r.challenge = &oidc.CodeChallenge{Challenge: req.CodeChallenge, Method: req.CodeChallengeMethod}
+	}
+	s.requests[r.id] = r
+	return r, nil
+}
+
+func (s *storage) AuthRequestByID(_ context.Context, id string) (op.AuthRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.requests[id]; ok {
+		return r, nil
+	}
+	return nil, errNotFound
+}
+
+func (s *storage) AuthRequestByCode(_ context.Context, code string) (op.AuthRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.requests[s.codes[code]]; ok {
+		return r, nil
+	}
+	return nil, errNotFound
+}
+
+func (s *storage) SaveAuthCode(_ context.Context, id, code string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.codes[code] = id
+	return nil
+}
+
+func (s *storage) DeleteAuthRequest(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.requests, id)
+	for c, r := range s.codes {
+		if r == id {
+			delete(s.codes, c)
+		}
+	}
+	return nil
+}
+
+func (s *storage) CreateAccessToken(context.Context, op.TokenRequest) (string, time.Time, error) {
+	return randomID(), time.Now().Add(5 * time.Minute), nil
+}
+
+func (s *storage) CreateAccessAndRefreshTokens(context.Context, op.TokenRequest, string) (string, string, time.Time, error) {
+	return "", "", time.Time{}, errors.New("refresh tokens are not offered")
+}
+
+func (s *storage) TokenRequestByRefreshToken(context.Context, string) (op.RefreshTokenRequest, error) {
+	return nil, op.ErrInvalidRefreshToken
+}
+
+func (s *storage) TerminateSession(context.Context, string, string) error { return nil }
+
+func (s *storage) RevokeToken(context.Context, string, string, string) *oidc.Error { return nil }
+
+func (s *storage) GetRefreshTokenInfo(context.Context, string, string) (string, string, error) {
+	return "", "", op.ErrInvalidRefreshToken
+}
+
+func (s *storage) SigningKey(context.Context) (op.SigningKey, error) { return signingKey{s.key}, nil }
+
+func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
+	return []jose.SignatureAlgorithm{jose.RS256}, nil
+}
+
+func (s *storage) KeySet(context.Context) ([]op.Key, error) { return []op.Key{publicKey{s.key}}, nil }
+
+func (s *storage) GetClientByClientID(_ context.Context, id string) (op.Client, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.audience != "" && (id == s.clientID || id == s.audience):
+		id = s.audience
+	case id != s.clientID:
+		return nil, errNotFound
+	}
+	return &client{id: id, redirect: s.redirect, lifetime: s.lifetime}, nil
+}
+
+func (s *storage) AuthorizeClientIDSecret(_ context.Context, id, secret string) error {
+	if id != s.clientID || secret != s.secret {
+		return errors.New("wrong client credentials")
+	}
+	return nil
+}
+
+func (s *storage) SetUserinfoFromScopes(_ context.Context, info *oidc.UserInfo, subject, _ string, scopes []string) error {
+	info.Subject = subject
+	for _, sc := range scopes {
+		switch sc {
+		case oidc.ScopeEmail:
+			info.Email, info.EmailVerified = s.user.Email, oidc.Bool(s.user.EmailVerified)
+		case "groups":
+			info.AppendClaims("groups", s.user.Groups)
+		}
+	}
+	return nil
+}
+
+func (s *storage) SetUserinfoFromToken(_ context.Context, info *oidc.UserInfo, _, subject, _ string) error {
+	info.Subject, info.Email = subject, s.user.Email
+	return nil
+}
+
+func (s *storage) SetIntrospectionFromToken(context.Context, *oidc.IntrospectionResponse, string, string, string) error {
+	return errors.New("introspection is not offered")
+}
+
+func (s *storage) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {
+	return nil, nil
+}
+
+func (s *storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
+	return nil, errNotFound
+}
+
+func (s *storage) ValidateJWTProfileScopes(context.Context, string, []string) ([]string, error) {
+	return nil, errors.New("JWT profile is not offered")
+}
+
+func (s *storage) Health(context.Context) error { return nil }
+
+type signingKey struct{ k *rsa.PrivateKey }
+
+func (k signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (k signingKey) Key() any                                    { return k.k }
+func (k signingKey) ID() string                                  { return "test-key" }
+
+type publicKey struct{ k *rsa.PrivateKey }
+
+func (k publicKey) ID() string                         { return "test-key" }
+func (k publicKey) Algorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (k publicKey) Use() string                        { return "sig" }
+func (k publicKey) Key() any                           { return &k.k.PublicKey }
+
+type authRequest struct {
+	id        string
+	req       *oidc.AuthRequest
+	clientID  string
+	audience  []string
+	challenge *oidc.CodeChallenge
+	subject   string
+	done      bool
+	authTime  time.Time
+}
+
+func (a *authRequest) GetID() string                         { return a.id }
+func (a *authRequest) GetACR() string                        { return "" }
+func (a *authRequest) GetAMR() []string                      { return []string{"pwd"} }
+func (a *authRequest) GetAudience() []string                 { return a.audience }
+func (a *authRequest) GetAuthTime() time.Time                { return a.authTime }
+func (a *authRequest) GetClientID() string                   { return a.clientID }
+func (a *authRequest) GetCodeChallenge() *oidc.CodeChallenge { return a.challenge }
+func (a *authRequest) GetNonce() string                      { return a.req.Nonce }
+func (a *authRequest) GetRedirectURI() string                { return a.req.RedirectURI }
+func (a *authRequest) GetResponseType() oidc.ResponseType    { return a.req.ResponseType }
+func (a *authRequest) GetResponseMode() oidc.ResponseMode    { return a.req.ResponseMode }
+func (a *authRequest) GetScopes() []string                   { return a.req.Scopes }
+func (a *authRequest) GetState() string                      { return a.req.State }
+func (a *authRequest) GetSubject() string                    { return a.subject }
+func (a *authRequest) Done() bool                            { return a.done }
+
+type client struct {
+	id       string
+	redirect string
+	lifetime time.Duration
+}
+
+func (c *client) GetID() string                       { return c.id }
+func (c *client) RedirectURIs() []string              { return []string{c.redirect} }
+func (c *client) PostLogoutRedirectURIs() []string    { return nil }
+func (c *client) ApplicationType() op.ApplicationType { return op.ApplicationTypeWeb }
+func (c *client) AuthMethod() oidc.AuthMethod         { return oidc.AuthMethodBasic }
+func (c *client) ResponseTypes() []oidc.ResponseType {
+	return []oidc.ResponseType{oidc.ResponseTypeCode}
+}
+func (c *client) GrantTypes() []oidc.GrantType         { return []oidc.GrantType{oidc.GrantTypeCode} }
+func (c *client) LoginURL(id string) string            { return "/login?id=" + id }
+func (c *client) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeBearer }
+func (c *client) IDTokenLifetime() time.Duration       { return c.lifetime }
+func (c *client) DevMode() bool                        { return true } // http redirect URIs on loopback
+func (c *client) IsScopeAllowed(string) bool           { return true }
+func (c *client) IDTokenUserinfoClaimsAssertion() bool { return true }
+func (c *client) ClockSkew() time.Duration             { return 0 }
+func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string {
+	return func(s []string) []string { return s }
+}
+func (c *client) RestrictAdditionalAccessTokenScopes() func([]string) []string {
+	return func(s []string) []string { return s }
+}
