@@ -23,7 +23,7 @@ func TestAirGappedTreeUsesOnlyTheMirror(t *testing.T) {
 			v := string(m[2])
 			if bytes.HasPrefix(m[2], []byte("oci://")) || bytes.HasPrefix(m[2], []byte("http")) {
 				sources++
-				if !regexp.MustCompile(`^(oci://harbor\.acme\.internal/charts|http://[a-z0-9-]+\.[a-z0-9-]+\.svc(:\d+)?(/|$))`).MatchString(v) {
+				if !regexp.MustCompile(`^(oci://harbor\.acme\.internal/(charts|mirror/)|http://[a-z0-9-]+\.[a-z0-9-]+\.svc(:\d+)?(/|$))`).MatchString(v) {
 					t.Errorf("%s: %s %s is neither the mirror nor in-cluster", p, m[1], v)
 				}
 			}

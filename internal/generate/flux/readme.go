@@ -34,6 +34,12 @@ func (p *plan) readme() []byte {
 	w("   - `30-seed.yaml`: a one-shot Job that regenerates this tree from `instance.yaml` with the catalyst release that generated it\n")
 	w("     (byte-identical), applies the `crds` layer and Gitea once, pushes the tree to the in-cluster Gitea, protects `main`\n")
 	w("     (%d approval required, CODEOWNERS approval, no force push) and removes its own rights. No external Git is needed.\n", RequiredApprovals)
+	if p.has("cilium") {
+		w("   The `crds` layer installs the Gateway API CRDs (%s, standard channel) from the OCI artefact\n", GatewayAPIVersion)
+		w("   `oci://%s/%s` (upstream's `standard-install.yaml`; mirror it with `flux push artifact`).\n", p.registry, GatewayAPIArtifact)
+		w("   Cilium enables its Gateway API support only if they exist when its operator starts: after the first\n")
+		w("   reconciliation, `kubectl -n kube-system rollout restart deployment/cilium-operator` once.\n")
+	}
 	w("2. Flux reconciles the layers. From here on every change is a pull request to `main` in Gitea; catalyst opens pull requests\n")
 	w("   but never approves or merges its own.\n")
 	w("3. Initialise OpenBao in each cluster (there is no cloud KMS to unseal it):\n")
