@@ -42,6 +42,9 @@ type EventLog struct {
 	path   string
 	last   int
 	notify chan struct{}
+	// torn: the file ends without a newline (a crash mid-append); the next
+	// append starts a new line so it is not glued to the torn one.
+	torn bool
 }
 
 // OpenEventLog opens dir's feed, counting what is already there.
@@ -53,6 +56,9 @@ func OpenEventLog(dir string) (*EventLog, error) {
 	}
 	if len(evs) > 0 {
 		l.last = evs[len(evs)-1].ID
+	}
+	if data, err := os.ReadFile(l.path); err == nil && len(data) > 0 && data[len(data)-1] != '\n' {
+		l.torn = true
 	}
 	return l, nil
 }
@@ -70,6 +76,9 @@ func (l *EventLog) Append(e Event) error {
 	if err != nil {
 		return err
 	}
+	if l.torn {
+		data = append([]byte{'\n'}, data...)
+	}
 	if _, err := f.Write(append(data, '\n')); err != nil {
 		f.Close()
 		return err
@@ -77,7 +86,7 @@ func (l *EventLog) Append(e Event) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	l.last = e.ID
+	l.last, l.torn = e.ID, false
 	close(l.notify)
 	l.notify = make(chan struct{})
 	return nil
