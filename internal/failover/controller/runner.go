@@ -39,6 +39,9 @@ type Runner struct {
 	actuated  func(ActuatorResult)
 	metrics   *Metrics
 
+	lagSources  []actuator.LagSource
+	lagInterval time.Duration
+
 	events chan fsm.Event
 	work   chan fsm.Actuate
 
@@ -67,6 +70,10 @@ type Options struct {
 	// actuation); called from the actuation goroutine.
 	Actuated func(ActuatorResult)
 	Metrics  *Metrics
+	// LagSources feed the RPO guard every LagInterval (default
+	// DefaultLagInterval); with none, the lag stays unknown.
+	LagSources  []actuator.LagSource
+	LagInterval time.Duration
 }
 
 // New validates the configuration and returns a runner.
@@ -87,8 +94,12 @@ func New(o Options) (*Runner, error) {
 	if o.Metrics == nil {
 		o.Metrics = NewMetrics(nil)
 	}
+	if o.LagInterval <= 0 {
+		o.LagInterval = DefaultLagInterval
+	}
 	r := &Runner{m: m, witness: o.Witness, leaseName: o.LeaseName, acts: o.Actuators, clock: o.Clock,
 		log: o.Log.With("region", m.Config().Region), evidence: o.Evidence, actuated: o.Actuated, metrics: o.Metrics,
+		lagSources: o.LagSources, lagInterval: o.LagInterval,
 		events: make(chan fsm.Event, 64), work: make(chan fsm.Actuate, 16)}
 	r.started, r.base = time.Now(), o.Clock()
 	r.status = m.Status()
@@ -119,6 +130,9 @@ func (r *Runner) Wall(t time.Duration) time.Time { return r.started.Add(t - r.ba
 // a controller that stops must not leave its region serving.
 func (r *Runner) Run(ctx context.Context) error {
 	go r.actuate(ctx)
+	if len(r.lagSources) > 0 {
+		go r.pollLag(ctx)
+	}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var ev fsm.Event = fsm.Tick{}
