@@ -119,6 +119,7 @@ func failoverGroup(p *plan, r *region) []unit {
 		spec.Layers.Stateful.CNPG = append(spec.Layers.Stateful.CNPG, failoverv1.CNPGCluster{
 			ObjectRef: failoverv1.ObjectRef{Name: db.cluster, Namespace: db.namespace}, PeerCluster: db.member(r.Peer)})
 	}
+	spec.Layers.Stateful.MirrorMaker2 = p.mirrorMakers(r)
 	fg := newObj("failover.openova.io/v1alpha1", "FailoverGroup", p.spec.Tenant, failoverNS)
 	fg["spec"] = toGeneric(spec)
 

@@ -71,6 +71,11 @@ func (p *plan) readme() []byte {
 		w("MinIO bucket replication, Harbor replication, Gitea mirroring). Each region has its own OpenBao. The failover controller of each\n")
 		w("region holds a FailoverGroup and decides, with the witness, which region is active (`catalyst failover status`).\n")
 		w("Cilium Cluster Mesh joins the clusters (cluster IDs %d and %d, distinct pod CIDRs).\n", p.regions[0].ClusterID, p.regions[1].ClusterID)
+		if p.has("strimzi") {
+			w("\nKafka: each region runs `kafka-<region>` and a KafkaMirrorMaker2 `mirror-from-<peer>` pulling the peer's topics and\n")
+			w("consumer-group offsets through the Cluster Mesh listener (port %d, SCRAM user `mirror`, TLS with the peer's cluster CA\n", kafkaMeshPort)
+			w("brought by External Secrets from OpenBao). The failover controller runs only the standby's connectors.\n")
+		}
 	}
 	return []byte(b.String())
 }

@@ -27,6 +27,9 @@ func (p *plan) credentials() []credential {
 		{"harbor", "harbor", t + "-harbor-admin", map[string]string{"HARBOR_ADMIN_PASSWORD": "{{ .password }}"}},
 		{"minio", "minio", t + "-minio-root", map[string]string{"rootUser": "admin", "rootPassword": "{{ .password }}"}},
 	}
+	if len(p.regions) == 2 && p.has("strimzi") {
+		all = append(all, credential{"strimzi", kafkaNS, p.kafkaMirrorSecret(), map[string]string{"password": "{{ .password }}"}})
+	}
 	var out []credential
 	for _, c := range all {
 		if p.has(c.component) {
