@@ -16,6 +16,7 @@ import (
 	"github.com/openova-io/openova/internal/cmd/failover"
 	"github.com/openova-io/openova/internal/cmd/generate"
 	initcmd "github.com/openova-io/openova/internal/cmd/init"
+	managercmd "github.com/openova-io/openova/internal/cmd/manager"
 	seedcmd "github.com/openova-io/openova/internal/cmd/seed"
 	"github.com/openova-io/openova/internal/cmd/validate"
 	"github.com/openova-io/openova/internal/instance"
@@ -57,6 +58,7 @@ var subcommands = []func(*factory.Factory) *cobra.Command{
 	func(f *factory.Factory) *cobra.Command { return diff.NewCmdDiff(f, nil) },
 	failover.NewCmdFailover,
 	func(f *factory.Factory) *cobra.Command { return bootstrap.NewCmdBootstrap(f, nil) },
+	func(f *factory.Factory) *cobra.Command { return managercmd.NewCmdManager(f, nil) },
 	func(f *factory.Factory) *cobra.Command { return seedcmd.NewCmdSeed(f, nil) },
 }
 
