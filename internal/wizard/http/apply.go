@@ -181,6 +181,12 @@ func (s *Server) start(dir string, fn func(ctx context.Context) func()) bool {
 	return true
 }
 
+func (s *Server) running(dir string) bool {
+	s.runs.mu.Lock()
+	defer s.runs.mu.Unlock()
+	return s.runs.active[dir]
+}
+
 // execute carries out the remaining steps (or destroy) and feeds events.
 func (s *Server) execute(ctx context.Context, b *wizard.Bootstrap, dir string, destroyBy string) func() {
 	log, err := s.eventLog(dir)
@@ -439,6 +445,7 @@ func (s *Server) applyEvents(w http.ResponseWriter, r *http.Request) {
 	after, _ := strconv.Atoi(last)
 	fl, _ := w.(http.Flusher)
 	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no") // nginx: stream, do not buffer
 	w.WriteHeader(http.StatusOK)
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()

@@ -178,6 +178,20 @@ func TestManagedApplyThroughAPI(t *testing.T) {
 	if code, _ := c.do("POST", "/api/v1/bootstraps/"+id+"/apply/approve", nil); code != http.StatusConflict {
 		t.Fatalf("second approve = %d, want 409", code)
 	}
+	if code, _ := c.do("POST", "/api/v1/bootstraps/"+id+"/complete", nil); code != http.StatusConflict {
+		t.Fatalf("complete while applying = %d, want 409 (its credentials are in use)", code)
+	}
+	// Another organisation sees none of it.
+	if _, err := wizard.AddLocalUser(context.Background(), h.store, "globex", "mallory", adminPassword, h.now.get()); err != nil {
+		t.Fatal(err)
+	}
+	other := h.client().mustLogin("mallory", adminPassword)
+	for _, p := range []string{"GET /apply", "GET /apply/events", "POST /apply", "POST /apply/approve", "POST /destroy"} {
+		method, path, _ := strings.Cut(p, " ")
+		if code, _ := other.do(method, "/api/v1/bootstraps/"+id+path, nil); code != http.StatusNotFound {
+			t.Errorf("another organisation's %s = %d, want 404", p, code)
+		}
+	}
 	done := c.events(id, rest[len(rest)-1].ID, status("done"))
 	if last := done[len(done)-1]; last.Text != "done" {
 		t.Fatalf("apply ended %q", last.Text)

@@ -140,6 +140,10 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if s.ApplyDir != "" && s.running(s.workDir(b)) {
+		s.fail(w, r, wizard.Errorf(wizard.ECONFLICT, "a managed apply of bootstrap %s is running; wait for it to finish, then complete", b.ID))
+		return
+	}
 	if err := s.Store.WipeCredentials(r.Context(), b.OrgID, b.ID); err != nil {
 		s.fail(w, r, err)
 		return
