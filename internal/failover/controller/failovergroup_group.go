@@ -27,10 +27,13 @@ type Group struct {
 	// PeerClient reaches the peer region's API server (nil: none); it is
 	// used only to read the peer's CNPG demotion token.
 	PeerClient client.Client
-	Recorder   events.EventRecorder
-	Metrics    *Metrics
-	Log        *slog.Logger
-	Now        func() time.Time
+	// LagPrometheusURL, if set, is the Prometheus API the CNPG lag is
+	// read from (see LagSources).
+	LagPrometheusURL string
+	Recorder         events.EventRecorder
+	Metrics          *Metrics
+	Log              *slog.Logger
+	Now              func() time.Time
 	// Notify wakes the reconciler when there is new evidence.
 	Notify chan event.GenericEvent
 
@@ -82,9 +85,14 @@ func (g *Group) Start(ctx context.Context) error {
 		return err
 	}
 	defer closeActs()
+	lags, closeLags, err := LagSources(ctx, g.Client, fg, cfg, DefaultLagInterval, g.LagPrometheusURL)
+	if err != nil {
+		return err
+	}
+	defer closeLags()
 	ev := NewEvidence(g.Recorder, fg, g.Now, g.Notify)
 	r, err := New(Options{Config: cfg, Witness: g.Witness, LeaseName: g.LeaseName, Actuators: acts,
-		Log: g.Log, Evidence: ev.Action, Actuated: ev.Actuated, Metrics: g.Metrics})
+		Log: g.Log, Evidence: ev.Action, Actuated: ev.Actuated, Metrics: g.Metrics, LagSources: lags})
 	if err != nil {
 		return err
 	}
@@ -92,7 +100,7 @@ func (g *Group) Start(ctx context.Context) error {
 	g.runner, g.evidence, g.key, g.problem = r, ev, client.ObjectKeyFromObject(fg), ""
 	g.mu.Unlock()
 	g.Log.Info("running failover group", "failovergroup", g.key.String(), "mode", cfg.Mode, "ttl", cfg.TTL,
-		"renewInterval", cfg.RenewInterval, "retryTimeout", cfg.RetryTimeout, "maxLag", cfg.MaxLag, "actuators", len(acts))
+		"renewInterval", cfg.RenewInterval, "retryTimeout", cfg.RetryTimeout, "maxLag", cfg.MaxLag, "actuators", len(acts), "lagSources", len(lags))
 	select { // wake the reconciler for the first status
 	case g.Notify <- event.GenericEvent{Object: fg}:
 	default:

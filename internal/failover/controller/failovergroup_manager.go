@@ -45,6 +45,9 @@ type ManagerOptions struct {
 	// server, used read-only to carry CNPG's demotion token in a planned
 	// switchover.
 	PeerKubeconfig string
+	// LagPrometheusURL, if set, is a Prometheus API to read the CNPG
+	// replication lag from (the Cluster status has none).
+	LagPrometheusURL string
 }
 
 // Validate names the first missing or wrong flag.
@@ -108,7 +111,7 @@ func RunManager(ctx context.Context, cfg *rest.Config, o ManagerOptions, log *sl
 	metrics := NewMetrics(reg)
 	g := &Group{Region: o.Region, Peer: o.PeerRegion, LeaseName: o.LeaseName, Timing: o.Timing, Witness: witness,
 		Reader: mgr.GetAPIReader(), Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("failover-controller"),
-		Metrics: metrics, Log: log, Now: time.Now, Notify: make(chan event.GenericEvent, 1)}
+		Metrics: metrics, Log: log, Now: time.Now, Notify: make(chan event.GenericEvent, 1), LagPrometheusURL: o.LagPrometheusURL}
 	if o.PeerKubeconfig != "" {
 		pc, err := clientcmd.BuildConfigFromFlags("", o.PeerKubeconfig)
 		if err != nil {
