@@ -68,6 +68,7 @@ func newCmd() *cobra.Command {
 	f.StringVar(&o.LeaderElectionID, "leader-election-id", "failover-controller", "name of the leader election Lease")
 	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file; in-cluster configuration when empty")
 	f.StringVar(&o.PeerKubeconfig, "peer-kubeconfig", "", "kubeconfig of the peer region's API server, read-only, to promote CNPG with the peer's demotion token in a planned switchover")
+	f.StringVar(&o.LagPrometheusURL, "lag-prometheus-url", "", "Prometheus API to read the CNPG replication lag from (cnpg_pg_replication_lag) for the RPO guard; without it a FailoverGroup with CNPG clusters has unknown lag")
 	f.TextVar(&level, "log-level", slog.LevelInfo, "debug, info, warn or error")
 	return cmd
 }
