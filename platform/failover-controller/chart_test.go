@@ -84,3 +84,86 @@ func TestChartCRDIsGenerated(t *testing.T) {
 		t.Error("chart/crds is stale: run hack/generate.sh")
 	}
 }
+
+func withValues(extra map[string]any) map[string]any {
+	v := map[string]any{}
+	for k, x := range goodValues {
+		v[k] = x
+	}
+	for k, x := range extra {
+		v[k] = x
+	}
+	return v
+}
+
+// The peer kubeconfig Secret is mounted read-only and passed as
+// --peer-kubeconfig; without it neither appears.
+func TestChartPeerKubeconfig(t *testing.T) {
+	files, err := render(t, withValues(map[string]any{
+		"peerKubeconfigSecret": map[string]any{"name": "hel1-kubeconfig", "key": "config"},
+		"lagPrometheusURL":     "http://prometheus.monitoring:9090",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, errs := env.DryRunRendered(context.Background(), "openova-system", files); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	dep := files["failover-controller/templates/deployment.yaml"]
+	for _, want := range []string{"--peer-kubeconfig=/var/run/secrets/openova/peer/config", "secretName: hel1-kubeconfig",
+		"mountPath: /var/run/secrets/openova/peer", "--lag-prometheus-url=http://prometheus.monitoring:9090"} {
+		if !strings.Contains(dep, want) {
+			t.Errorf("deployment lacks %q", want)
+		}
+	}
+	files, err = render(t, goodValues)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dep := files["failover-controller/templates/deployment.yaml"]; strings.Contains(dep, "peer-kubeconfig") || strings.Contains(dep, "lag-prometheus-url") {
+		t.Error("without peerKubeconfigSecret.name / lagPrometheusURL the deployment must not mention them")
+	}
+}
+
+// With the readiness gate the probe is /ready and a Service selects the
+// pod; a probe slower than the fence margin fails the render.
+func TestChartReadinessGate(t *testing.T) {
+	files, err := render(t, withValues(map[string]any{"readinessGate": map[string]any{"enabled": true}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds, errs := env.DryRunRendered(context.Background(), "openova-system", files)
+	if len(errs) > 0 || !kinds["Service"] {
+		t.Fatal(errs)
+	}
+	dep := files["failover-controller/templates/deployment.yaml"]
+	for _, want := range []string{"httpGet: {path: /ready, port: http}", "periodSeconds: 1", "failureThreshold: 1", "timeoutSeconds: 1", "--fence-margin=3s"} {
+		if !strings.Contains(dep, want) {
+			t.Errorf("deployment lacks %q", want)
+		}
+	}
+	if svc := files["failover-controller/templates/ready-gate-service.yaml"]; !strings.Contains(svc, "name: failover-controller-ready") || !strings.Contains(svc, "publishNotReadyAddresses: false") {
+		t.Errorf("ready gate Service:\n%s", svc)
+	}
+
+	_, err = render(t, withValues(map[string]any{"readinessGate": map[string]any{"enabled": true, "periodSeconds": 2, "failureThreshold": 1, "timeoutSeconds": 1}}))
+	if err == nil || !strings.Contains(err.Error(), "must stay under timing.fenceMargin (3s)") {
+		t.Errorf("probe of 3s against a 3s margin: got %v, want a render error naming timing.fenceMargin", err)
+	}
+	_, err = render(t, withValues(map[string]any{"readinessGate": map[string]any{"enabled": true},
+		"timing": map[string]any{"renewInterval": "10s", "ttl": "30s", "retryTimeout": "10s", "fenceMargin": "2500ms"}}))
+	if err == nil || !strings.Contains(err.Error(), "values.timing.fenceMargin") {
+		t.Errorf("fenceMargin 2500ms with the gate: got %v, want an error asking for whole seconds", err)
+	}
+
+	files, err = render(t, goodValues)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dep := files["failover-controller/templates/deployment.yaml"]; !strings.Contains(dep, "httpGet: {path: /healthz, port: http}\n            periodSeconds: 5") {
+		t.Error("without the gate the readiness probe must stay on /healthz")
+	}
+	if svc := strings.TrimSpace(files["failover-controller/templates/ready-gate-service.yaml"]); svc != "" {
+		t.Errorf("without the gate no ready Service may render, got:\n%s", svc)
+	}
+}
