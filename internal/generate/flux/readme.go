@@ -76,6 +76,21 @@ func (p *plan) readme() []byte {
 			w("consumer-group offsets through the Cluster Mesh listener (port %d, SCRAM user `mirror`, TLS with the peer's cluster CA\n", kafkaMeshPort)
 			w("brought by External Secrets from OpenBao). The failover controller runs only the standby's connectors.\n")
 		}
+		w("\nReplication Jobs (in `%s` only, under each component's directory, `replication.yaml`; idempotent, Flux re-creates them\n", p.regions[0].Name)
+		w("when they change). Each reaches the peer through a Cilium global Service `<component>-<region>`; the peer's admin\n")
+		w("credentials come from this region's OpenBao (the peer pushed them), never from Git:\n")
+		if p.has("minio") {
+			w("- MinIO: `mc replicate add` (server-side bucket replication, versioning on both sides, deletes and existing objects)\n")
+			w("  for every bucket but `harbor`, from `minio` to `minio-%s` (image `%s`).\n", p.regions[1].Name, MCImage)
+		}
+		if p.has("harbor") {
+			w("- Harbor: through its REST API, the peer as registry endpoint `harbor-%s` and an event-based replication policy\n", p.regions[1].Name)
+			w("  `to-%s` of every repository (image `%s`).\n", p.regions[1].Name, CurlImage)
+		}
+		if p.has("gitea") {
+			w("- Gitea: a push mirror of `%s/%s` to the peer's Gitea (`POST /repos/{owner}/{repo}/push_mirrors`, on every commit).\n", p.spec.Git.Org, p.spec.Git.Repository)
+		}
+		w("After a failover these still run from `%s`: reverse them by hand (delete the rules, run the Jobs from the survivor).\n", p.regions[0].Name)
 	}
 	return []byte(b.String())
 }

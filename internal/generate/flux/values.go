@@ -46,6 +46,11 @@ func (p *plan) regionValues(b *catalog.Blueprint, r *region) map[string]map[stri
 		return map[string]map[string]any{"openbao": {"server": map[string]any{"extraLabels": map[string]any{"openova.io/region": r.Name}}}}
 	case "valkey":
 		return map[string]map[string]any{"valkey": valkeyReplicaValues(p, r)}
+	case "minio", "harbor", "gitea":
+		if r.Peer == nil {
+			return nil
+		}
+		return replicationPodLabels(b.Name(), r)
 	case "k8gb":
 		if r.Peer == nil {
 			return nil
