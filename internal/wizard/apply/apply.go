@@ -148,12 +148,27 @@ plan {
 `, r.Passphrase)
 }
 
-func (r *Runner) tofu(ctx context.Context, args ...string) error {
+func (r *Runner) tofu(ctx context.Context, args ...string) error { return r.exec(ctx, false, args...) }
+
+// exec runs tofu; tracked runs (the state-writing steps) record its PID
+// for stopOrphan.
+func (r *Runner) exec(ctx context.Context, tracked bool, args ...string) error {
 	cmd := exec.CommandContext(ctx, r.Tofu, args...)
 	cmd.Dir = r.Dir
 	cmd.Env = append(append(os.Environ(), "TF_IN_AUTOMATION=1", "TF_INPUT=0", "TF_ENCRYPTION="+r.encryption()), r.Env...)
 	cmd.Stdout, cmd.Stderr = r.Log, r.Log
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("tofu %s: %w", args[0], err)
+	}
+	if tracked {
+		if err := r.writePID(cmd.Process.Pid); err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			return err
+		}
+		defer r.clearPID()
+	}
+	if err := cmd.Wait(); err != nil {
 		return fmt.Errorf("tofu %s: %w", args[0], err)
 	}
 	return nil
@@ -171,6 +186,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	if len(r.Passphrase) < 16 {
 		return errors.New("the state passphrase must be at least 16 characters")
 	}
+	if err := r.stopOrphan(); err != nil {
+		return err
+	}
 	for {
 		j, err := LoadJournal(r.Dir)
 		if err != nil {
@@ -186,7 +204,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		if r.OnStart != nil {
 			r.OnStart(step)
 		}
-		if err := r.tofu(ctx, commands[step]...); err != nil {
+		if err := r.exec(ctx, true, commands[step]...); err != nil {
 			return err
 		}
 		if err := ctx.Err(); err != nil { // killed mid-step: not completed
@@ -246,7 +264,10 @@ func (r *Runner) Destroy(ctx context.Context, by string) error {
 	if r.OnStart != nil {
 		r.OnStart(StepDestroy)
 	}
-	if err := r.tofu(ctx, "destroy", "-input=false", "-no-color", "-auto-approve"); err != nil {
+	if err := r.stopOrphan(); err != nil {
+		return err
+	}
+	if err := r.exec(ctx, true, "destroy", "-input=false", "-no-color", "-auto-approve"); err != nil {
 		return err
 	}
 	rec := Record{Step: StepDestroy, By: by, At: r.Now()}
