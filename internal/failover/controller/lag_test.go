@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/openova-io/openova/internal/failover/actuator"
 	"github.com/openova-io/openova/internal/failover/fsm"
 	"github.com/openova-io/openova/internal/lease"
@@ -73,13 +75,21 @@ func TestRPOGuardWithLagSource(t *testing.T) {
 			a, wa, _ := startRunner(t, ctx, url, "a", &journal{name: "a"})
 			waitState(t, a, fsm.Active, 5*time.Second)
 			lag := &setLag{r: actuator.LagReading{Lag: 100 * time.Millisecond, Known: true}}
-			b := startLagRunner(t, ctx, url, "b", lag)
+			reg := prometheus.NewRegistry()
+			b := startLagRunner(t, ctx, url, "b", lag, reg)
 			waitLagStatus(t, b, 100*time.Millisecond)
 			lag.set(c.reading, nil)
 			if c.reading.Known {
 				waitLagStatus(t, b, c.reading.Lag)
 			} else {
 				waitLagStatus(t, b, -1)
+			}
+			want := -1.0
+			if c.reading.Known {
+				want = c.reading.Lag.Seconds()
+			}
+			if got := gaugeValue(t, reg, "openova_failover_replication_lag_seconds"); got != want {
+				t.Errorf("openova_failover_replication_lag_seconds = %v, want %v", got, want)
 			}
 			wa.cut.Store(true)
 			waitState(t, b, c.want, 5*time.Second)
@@ -90,7 +100,7 @@ func TestRPOGuardWithLagSource(t *testing.T) {
 	}
 }
 
-func startLagRunner(t *testing.T, ctx context.Context, url, region string, src actuator.LagSource) *Runner {
+func startLagRunner(t *testing.T, ctx context.Context, url, region string, src actuator.LagSource, reg prometheus.Registerer) *Runner {
 	t.Helper()
 	cl, err := lease.NewClient(url, "token-"+region, nil)
 	if err != nil {
@@ -99,7 +109,7 @@ func startLagRunner(t *testing.T, ctx context.Context, url, region string, src a
 	cfg := shortTiming
 	cfg.Region, cfg.Mode, cfg.MaxLag = region, fsm.Automatic, time.Second
 	r, err := New(Options{Config: cfg, Witness: cl, LeaseName: "shop", Actuators: []actuator.Actuator{&journal{name: region}},
-		Log: slog.New(slog.DiscardHandler), LagSources: []actuator.LagSource{src}, LagInterval: 20 * time.Millisecond})
+		Log: slog.New(slog.DiscardHandler), Metrics: NewMetrics(reg), LagSources: []actuator.LagSource{src}, LagInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,4 +127,19 @@ func waitLagStatus(t *testing.T, r *Runner, lag time.Duration) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatalf("status lag %s, want %s", r.Status().Lag, lag)
+}
+
+func gaugeValue(t *testing.T, g prometheus.Gatherer, name string) float64 {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) == 1 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no gauge %s", name)
+	return 0
 }

@@ -17,6 +17,7 @@ type Metrics struct {
 	requests    *prometheus.CounterVec
 	latency     *prometheus.HistogramVec
 	actuations  *prometheus.CounterVec
+	lag         prometheus.Gauge
 }
 
 // NewMetrics registers the metrics with reg (nil: a private registry).
@@ -39,8 +40,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Witness request latency.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}, []string{"op"}),
 		actuations: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openova_failover_actuations_total",
 			Help: "Actuator calls by operation and outcome."}, []string{"op", "outcome"}),
+		lag: prometheus.NewGauge(prometheus.GaugeOpts{Name: "openova_failover_replication_lag_seconds",
+			Help: "Worst replication lag of the lag sources, as the RPO guard sees it; -1 when unknown."}),
 	}
-	reg.MustRegister(m.state, m.epoch, m.deadline, m.transitions, m.requests, m.latency, m.actuations)
+	reg.MustRegister(m.state, m.epoch, m.deadline, m.transitions, m.requests, m.latency, m.actuations, m.lag)
 	return m
 }
 
@@ -58,4 +61,9 @@ func (m *Metrics) observe(st fsm.Status, now time.Duration) {
 		left = (st.Deadline - now).Seconds()
 	}
 	m.deadline.Set(left)
+	lag := -1.0 // st.Lag is negative when unknown
+	if st.Lag >= 0 {
+		lag = st.Lag.Seconds()
+	}
+	m.lag.Set(lag)
 }
