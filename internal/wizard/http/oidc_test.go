@@ -61,6 +61,9 @@ func TestSingleSignOn(t *testing.T) {
 	h, op := ssoHarness(t, oidctest.User{Subject: "u-123", Email: "alice@acme.example", EmailVerified: true})
 
 	c := h.browser()
+	if code, login := c.do("GET", "/login", nil); code != 200 || !strings.Contains(string(login), `href="/login/oidc?next=`) {
+		t.Fatalf("sign-in page offers no single sign-on: %d", code)
+	}
 	code, page := c.sso()
 	if code != 200 || !strings.Contains(page, "alice@acme.example") {
 		t.Fatalf("sign-in = %d\n%s", code, page)
