@@ -70,7 +70,7 @@ func ReleaseHealth(o Observation) (platformv1.Health, string) {
 // Judge returns the status of the first support-matrix row whose
 // constraint matches version; a version matching no row is unsupported.
 func Judge(version string, matrix []platformv1.SupportRange) (platformv1.Support, error) {
-	v, err := semver.NewVersion(version)
+	v, err := semver.NewVersion(dateRelease(version))
 	if err != nil {
 		return platformv1.SupportUnknown, fmt.Errorf("running version %q is not semver", version)
 	}
@@ -84,6 +84,20 @@ func Judge(version string, matrix []platformv1.SupportRange) (platformv1.Support
 		}
 	}
 	return platformv1.SupportUnsupported, nil
+}
+
+// dateRelease maps a date-stamped release (MinIO's
+// RELEASE.2025-10-15T17-29-55Z) to the YEAR.MONTH.DAY version support
+// matrices use for it; other versions pass through.
+func dateRelease(v string) string {
+	var y, m, d int
+	if !strings.HasPrefix(v, "RELEASE.") {
+		return v
+	}
+	if _, err := fmt.Sscanf(v, "RELEASE.%4d-%2d-%2dT", &y, &m, &d); err != nil {
+		return v
+	}
+	return fmt.Sprintf("%d.%d.%d", y, m, d)
 }
 
 // runningVersion is the upstream version a release runs: helm-controller's

@@ -54,6 +54,13 @@ func TestJudge(t *testing.T) {
 			t.Errorf("Judge(%s) = %s, %v; want %s", v, got, err, want)
 		}
 	}
+	minio := []platformv1.SupportRange{{Versions: "=2025.10.15", Status: platformv1.SupportSupported}}
+	if got, err := Judge("RELEASE.2025-10-15T17-29-55Z", minio); err != nil || got != platformv1.SupportSupported {
+		t.Errorf("date release: %s, %v; want supported", got, err)
+	}
+	if got, _ := Judge("RELEASE.2025-09-07T16-13-09Z", minio); got != platformv1.SupportUnsupported {
+		t.Errorf("older date release: %s, want unsupported", got)
+	}
 	if got, err := Judge("latest", matrix); got != platformv1.SupportUnknown || err == nil || !strings.Contains(err.Error(), `"latest" is not semver`) {
 		t.Errorf("Judge(latest) = %s, %v; want unknown naming the version", got, err)
 	}
