@@ -36,15 +36,26 @@ type Protection struct {
 	BlockOnOfficialReviewRequests bool   `json:"block_on_official_review_requests"`
 	DismissStaleApprovals         bool   `json:"dismiss_stale_approvals"`
 	BlockOnOutdatedBranch         bool   `json:"block_on_outdated_branch"`
+	// The push whitelist is only set in the standby region: the primary's
+	// Gitea push-mirrors main there as the admin user.
+	EnablePushWhitelist    bool     `json:"enable_push_whitelist"`
+	PushWhitelistUsernames []string `json:"push_whitelist_usernames"`
 }
 
-// MainProtection is the rule `catalyst seed` sets on main.
-func MainProtection(approvals int) Protection {
-	return Protection{
+// MainProtection is the rule `catalyst seed` sets on main. mirrorPusher,
+// when set (standby region), is the one user allowed to push: the
+// primary region's push mirror; nobody else pushes directly.
+func MainProtection(approvals int, mirrorPusher string) Protection {
+	p := Protection{
 		BranchName: Branch, RuleName: Branch, EnablePush: false,
 		RequiredApprovals: int64(approvals), BlockOnRejectedReviews: true,
 		BlockOnOfficialReviewRequests: true, DismissStaleApprovals: true, BlockOnOutdatedBranch: true,
+		PushWhitelistUsernames: []string{},
 	}
+	if mirrorPusher != "" {
+		p.EnablePush, p.EnablePushWhitelist, p.PushWhitelistUsernames = true, true, []string{mirrorPusher}
+	}
+	return p
 }
 
 // EnsureOrg creates the organisation unless it exists.
@@ -81,6 +92,9 @@ func (g *Gitea) Protect(ctx context.Context, org, repo string, want Protection) 
 	if !found {
 		_, err = g.do(ctx, http.MethodPost, base, want, nil)
 		return err == nil, err
+	}
+	if have.PushWhitelistUsernames == nil { // Gitea may answer null for none
+		have.PushWhitelistUsernames = []string{}
 	}
 	if reflect.DeepEqual(have, want) {
 		return false, nil

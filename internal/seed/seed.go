@@ -19,7 +19,10 @@ type Options struct {
 	Gitea     *Gitea
 	Org, Repo string
 	Approvals int
-	Now       func() time.Time
+	// Standby: this region's repository is the target of the primary's
+	// push mirror, so the admin user may push to main (nobody else).
+	Standby bool
+	Now     func() time.Time
 }
 
 // Report is what a run did, for the Job's log.
@@ -61,9 +64,16 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	wrote, err := o.Gitea.Protect(ctx, o.Org, o.Repo, MainProtection(o.Approvals))
+	wrote, err := o.Gitea.Protect(ctx, o.Org, o.Repo, MainProtection(o.Approvals, mirrorPusher(o)))
 	if err != nil {
 		return Report{}, err
 	}
 	return Report{Files: tree.Len(), Commit: res.Hash, Pushed: res.Changed, Protected: wrote}, nil
+}
+
+func mirrorPusher(o Options) string {
+	if o.Standby {
+		return o.Gitea.User
+	}
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -294,5 +295,29 @@ func TestRunRejectsBadOptions(t *testing.T) {
 		if _, err := Run(context.Background(), o); err == nil {
 			t.Errorf("%+v accepted", o)
 		}
+	}
+}
+
+// In the standby region the admin user, and only it, may push to main:
+// the primary's push mirror signs in as it.
+func TestRunStandbyAllowsOnlyTheMirrorToPush(t *testing.T) {
+	spec, cat := example(t, "two-region.yaml")
+	f, srv := newFakeGitea(t)
+	g := &Gitea{BaseURL: srv.URL, User: f.user, Password: f.pass}
+	opts := Options{Spec: spec, Catalog: cat, Gitea: g, Org: "platform", Repo: "instance", Approvals: 1, Standby: true, Now: clock}
+	if _, err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	bp := f.protections["platform/instance/main"]
+	if bp["enable_push"] != true || bp["enable_push_whitelist"] != true || fmt.Sprint(bp["push_whitelist_usernames"]) != "[gitea-admin]" {
+		t.Fatalf("standby protection %v, want push allowed to gitea-admin only", bp)
+	}
+	// Gitea answers null for an empty whitelist; that is no drift.
+	delete(f.protections["platform/instance/main"], "push_whitelist_usernames")
+	opts.Standby = false
+	f.protections["platform/instance/main"]["enable_push"] = false
+	f.protections["platform/instance/main"]["enable_push_whitelist"] = false
+	if rep, err := Run(context.Background(), opts); err != nil || rep.Protected {
+		t.Fatalf("null whitelist read as drift: %+v %v", rep, err)
 	}
 }

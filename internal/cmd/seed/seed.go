@@ -114,7 +114,10 @@ func run(ctx context.Context, o *Options) error {
 	}
 	rep, err := seed.Run(ctx, seed.Options{
 		Spec: spec, Catalog: cat, Org: org, Repo: repo, Approvals: o.Approvals, Now: time.Now,
-		Gitea: &seed.Gitea{BaseURL: o.Gitea, User: user, Password: pass},
+		// The first region is primary at install; the other receives its
+		// push mirror (internal/generate/flux replication).
+		Standby: o.Region != "" && len(in.Spec.Regions) == 2 && o.Region != in.Spec.Regions[0].Name,
+		Gitea:   &seed.Gitea{BaseURL: o.Gitea, User: user, Password: pass},
 	})
 	if err != nil {
 		return err
