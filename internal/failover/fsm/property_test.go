@@ -158,7 +158,7 @@ func randomEvent(rng *rand.Rand, m *Machine, sends []sent) Event {
 		}
 		return Reply{Seq: s.Seq, Outcome: Outcome(rng.IntN(4)), Lease: l}
 	case r < 82:
-		return Lag{Lag: time.Duration(rng.IntN(10)) * time.Second}
+		return Lag{Lag: time.Duration(rng.IntN(10)) * time.Second, Unknown: rng.IntN(5) == 0}
 	case r < 90:
 		return ActuatorsDone{Op: ActuatorOp(rng.IntN(3)), Epoch: near()}
 	case r < 95:

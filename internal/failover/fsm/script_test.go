@@ -112,7 +112,11 @@ func runCommand(t *testing.T, m **Machine, line string) string {
 		r.Lease.Held = len(pos) > 3 && pos[3] == "held"
 		ev = r
 	case "lag":
-		ev = Lag{Lag: dur(t, pos[1])}
+		if pos[1] == "unknown" {
+			ev = Lag{Unknown: true}
+		} else {
+			ev = Lag{Lag: dur(t, pos[1])}
+		}
 	case "done":
 		op := map[string]ActuatorOp{"activate": Activate, "deactivate": Deactivate, "fence": Fence}[pos[1]]
 		e, _ := strconv.ParseUint(args["epoch"], 10, 64)
