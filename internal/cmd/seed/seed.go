@@ -20,8 +20,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/openova-io/openova/internal/catalog"
 	"github.com/openova-io/openova/internal/cmd/factory"
 	"github.com/openova-io/openova/internal/cmd/validate"
+	"github.com/openova-io/openova/internal/generate"
 	"github.com/openova-io/openova/internal/instance"
 	"github.com/openova-io/openova/internal/iostreams"
 	"github.com/openova-io/openova/internal/seed"
@@ -79,7 +81,7 @@ func NewCmdSeed(f *factory.Factory, runF func(*Options) error) *cobra.Command {
 	fl.StringVar(&opts.Repository, "repository", "", "instance repository as ORG/NAME")
 	fl.StringVar(&opts.AdminSecret, "admin-secret", "", "Gitea admin Secret as NAMESPACE/NAME (read or created in the cluster)")
 	fl.IntVar(&opts.Approvals, "required-approvals", 1, "approvals required to merge into main")
-	fl.StringArrayVar(&opts.Apply, "apply", nil, "directory of the tree to apply before pushing (not implemented yet)")
+	fl.StringArrayVar(&opts.Apply, "apply", nil, "directory of the generated tree to server-side apply before pushing (repeatable; in-cluster)")
 	fl.DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "give up after this long")
 	_ = cmd.MarkFlagRequired("gitea")
 	_ = cmd.MarkFlagRequired("repository")
@@ -92,11 +94,6 @@ func run(ctx context.Context, o *Options) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	if len(o.Apply) > 0 {
-		// Honest failure over a silent skip: the Job must not report
-		// success while the crds layer and Gitea were never applied.
-		return fmt.Errorf("--apply %s: applying tree directories is not implemented yet in catalyst seed; apply them with `kubectl apply -k` and re-run without --apply", strings.Join(o.Apply, ", "))
-	}
 	org, repo, ok := strings.Cut(o.Repository, "/")
 	if !ok || org == "" || repo == "" || strings.Contains(repo, "/") {
 		return fmt.Errorf("--repository %q: want ORG/NAME, e.g. platform/instance", o.Repository)
@@ -111,6 +108,11 @@ func run(ctx context.Context, o *Options) error {
 	user, pass, err := credentials(ctx, o.AdminSecret)
 	if err != nil {
 		return err
+	}
+	if len(o.Apply) > 0 {
+		if err := applyDirs(ctx, o, spec, cat); err != nil {
+			return err
+		}
 	}
 	rep, err := seed.Run(ctx, seed.Options{
 		Spec: spec, Catalog: cat, Org: org, Repo: repo, Approvals: o.Approvals, Now: time.Now,
@@ -218,4 +220,24 @@ func randomPassword() (string, error) {
 		return "", err
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// applyDirs applies the crds layer and Gitea's directory of the tree to
+// this cluster: Gitea must run before the push, and Flux follows it only
+// afterwards.
+func applyDirs(ctx context.Context, o *Options, spec []byte, cat *catalog.Catalog) error {
+	cfg, err := rest.InClusterConfig()
+	if err != nil {
+		return fmt.Errorf("--apply needs to run in the cluster: %w", err)
+	}
+	tree, err := generate.Generate(spec, cat)
+	if err != nil {
+		return err
+	}
+	n, err := seed.Apply(ctx, cfg, tree, o.Apply)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.Out, "applied %d objects from %s\n", n, strings.Join(o.Apply, ", "))
+	return nil
 }

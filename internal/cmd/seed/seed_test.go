@@ -40,7 +40,6 @@ func TestRunRejectsBadArguments(t *testing.T) {
 	for name, o := range map[string]Options{
 		"repository": {Instance: spec, Repository: "instance", Gitea: "http://127.0.0.1:1"},
 		"region":     {Instance: spec, Repository: "platform/instance", Region: "nowhere", Gitea: "http://127.0.0.1:1"},
-		"apply":      {Instance: spec, Repository: "platform/instance", Apply: []string{"clusters/x/crds"}},
 	} {
 		o.IO, _, _, _ = iostreams.Test()
 		o.Timeout = 1e9
