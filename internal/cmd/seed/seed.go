@@ -49,6 +49,7 @@ type Options struct {
 	AdminSecret string
 	Approvals   int
 	Apply       []string
+	Binding     string
 	Timeout     time.Duration
 }
 
@@ -82,6 +83,7 @@ func NewCmdSeed(f *factory.Factory, runF func(*Options) error) *cobra.Command {
 	fl.StringVar(&opts.AdminSecret, "admin-secret", "", "Gitea admin Secret as NAMESPACE/NAME (read or created in the cluster)")
 	fl.IntVar(&opts.Approvals, "required-approvals", 1, "approvals required to merge into main")
 	fl.StringArrayVar(&opts.Apply, "apply", nil, "directory of the generated tree to server-side apply before pushing (repeatable; in-cluster)")
+	fl.StringVar(&opts.Binding, "cluster-role-binding", "openova-seed", "the seed's own ClusterRoleBinding, deleted once it succeeded in the cluster (empty: keep)")
 	fl.DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "give up after this long")
 	_ = cmd.MarkFlagRequired("gitea")
 	_ = cmd.MarkFlagRequired("repository")
@@ -123,6 +125,13 @@ func run(ctx context.Context, o *Options) error {
 	})
 	if err != nil {
 		return err
+	}
+	if (o.AdminSecret != "" || len(o.Apply) > 0) && o.Binding != "" {
+		// Done in the cluster: give back the broad rights the bundle
+		// granted for this one run.
+		if err := dropBinding(ctx, o.Binding); err != nil {
+			return err
+		}
 	}
 	pushed, protected := "already up to date", "already in place"
 	if rep.Pushed {
@@ -239,5 +248,25 @@ func applyDirs(ctx context.Context, o *Options, spec []byte, cat *catalog.Catalo
 		return err
 	}
 	fmt.Fprintf(o.IO.Out, "applied %d objects from %s\n", n, strings.Join(o.Apply, ", "))
+	return nil
+}
+
+func dropBinding(ctx context.Context, name string) error {
+	cfg, err := rest.InClusterConfig()
+	if err != nil {
+		return err
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	return deleteBinding(ctx, cs, name)
+}
+
+func deleteBinding(ctx context.Context, cs kubernetes.Interface, name string) error {
+	err := cs.RbacV1().ClusterRoleBindings().Delete(ctx, name, metav1.DeleteOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete ClusterRoleBinding %s (the seed's rights): %w", name, err)
+	}
 	return nil
 }

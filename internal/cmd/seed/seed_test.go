@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/openova-io/openova/internal/cmd/factory"
@@ -87,5 +89,29 @@ func TestAdminSecretCreatedOnceThenRead(t *testing.T) {
 	u, p, err = adminSecret(ctx, cs, "gitea", "acme-gitea-admin", gen)
 	if err != nil || p != "generated-pw-1" || calls != 1 {
 		t.Fatalf("re-run: %q %q %v, generator called %d times, want once", u, p, err, calls)
+	}
+}
+
+// The seed's ClusterRoleBinding is gone after it, and deleting it twice
+// is fine (the Job may be re-run).
+func TestSeedBindingDeleted(t *testing.T) {
+	ctx := context.Background()
+	cs, err := kubernetes.NewForConfig(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "openova-seed"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "cluster-admin"},
+		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "openova-seed", Namespace: "gitea"}}}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := deleteBinding(ctx, cs, "openova-seed"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Get(ctx, "openova-seed", metav1.GetOptions{}); err == nil {
+		t.Fatal("binding still there")
 	}
 }
