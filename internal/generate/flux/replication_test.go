@@ -102,3 +102,62 @@ func TestGiteaPushMirrorJobIsIdempotent(t *testing.T) {
 		t.Errorf("remote_address %v", got)
 	}
 }
+
+// The Harbor Job against a fake of the documented Harbor v2.0 endpoints
+// (registries, replication/policies; no Harbor runs here): the first run
+// creates the peer's registry endpoint and the policy pointing at it,
+// the second creates nothing.
+func TestHarborReplicationJobIsIdempotent(t *testing.T) {
+	files := render(t, readExample(t, "two-region"), realCatalog(t))
+	script, _ := jobScript(t, files, replicationFiles["harbor"], "harbor-replication")
+	var mu sync.Mutex
+	store := map[string][]map[string]any{}
+	posts := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if u, p, _ := r.BasicAuth(); u != "admin" || p != "localPW1" {
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		kind := strings.TrimPrefix(r.URL.Path, "/api/v2.0/")
+		if kind != "registries" && kind != "replication/policies" {
+			http.NotFound(w, r)
+			return
+		}
+		if r.Method == http.MethodPost {
+			var m map[string]any
+			if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+				http.Error(w, err.Error(), 400)
+				return
+			}
+			posts++
+			m["id"] = float64(len(store[kind]) + 7)
+			store[kind] = append(store[kind], m)
+			w.WriteHeader(http.StatusCreated)
+			return
+		}
+		want := strings.TrimPrefix(r.URL.Query().Get("q"), "name=")
+		out := []map[string]any{}
+		for _, m := range store[kind] {
+			if m["name"] == want {
+				out = append(out, m)
+			}
+		}
+		_ = json.NewEncoder(w).Encode(out)
+	}))
+	defer srv.Close()
+	for range 2 {
+		runScript(t, script, "http://harbor-fsn.harbor.svc:80", srv.URL, "SRC_PASSWORD=localPW1", "DST_PASSWORD=peerPW2")
+	}
+	if posts != 2 || len(store["registries"]) != 1 || len(store["replication/policies"]) != 1 {
+		t.Fatalf("%d creations over two runs (%v), want the registry and the policy once", posts, store)
+	}
+	reg, pol := store["registries"][0], store["replication/policies"][0]
+	if reg["url"] != "http://harbor-hel.harbor.svc:80" || reg["credential"].(map[string]any)["access_secret"] != "peerPW2" {
+		t.Errorf("registry %v", reg)
+	}
+	if pol["dest_registry"].(map[string]any)["id"] != reg["id"] || pol["name"] != "to-hel" {
+		t.Errorf("policy %v does not point at registry %v", pol, reg["id"])
+	}
+}
