@@ -175,4 +175,31 @@ func TestValidation(t *testing.T) {
 	if err := env.Client.Status().Update(ctx, pr); err != nil {
 		t.Fatalf("failed with reason: %v", err)
 	}
+	// Failed is final.
+	pr.Status.Phase, pr.Status.Reason = platformv1.PhaseOpen, ""
+	if err := env.Client.Status().Update(ctx, pr); err == nil || !strings.Contains(err.Error(), "Failed is final") {
+		t.Fatalf("Failed -> Open: got %v, want refused", err)
+	}
+}
+
+// Phases only move forward; a ready request cannot go back to open.
+func TestPortalRequestPhaseOrder(t *testing.T) {
+	ctx := context.Background()
+	pr := &platformv1.PortalRequest{ObjectMeta: metav1.ObjectMeta{Name: "ordered", Namespace: "default"},
+		Spec: platformv1.PortalRequestSpec{Blueprint: "cnpg", RequestedBy: "carol"}}
+	if err := env.Client.Create(ctx, pr); err != nil {
+		t.Fatal(err)
+	}
+	pr.Status.Phase = platformv1.PhaseApplied // skipping a phase the manager missed is allowed
+	if err := env.Client.Status().Update(ctx, pr); err != nil {
+		t.Fatalf("-> Applied: %v", err)
+	}
+	pr.Status.Phase = platformv1.PhaseMerged
+	if err := env.Client.Status().Update(ctx, pr); err == nil || !strings.Contains(err.Error(), "only moves forward") {
+		t.Fatalf("Applied -> Merged: got %v, want refused", err)
+	}
+	pr.Status.Phase, pr.Status.Reason = platformv1.PhaseFailed, platformv1.ReasonNotReady
+	if err := env.Client.Status().Update(ctx, pr); err != nil {
+		t.Fatalf("Applied -> Failed: %v", err)
+	}
 }

@@ -55,6 +55,7 @@ type PullRequest struct {
 
 // PortalRequestStatus tracks the request.
 // +kubebuilder:validation:XValidation:rule="!has(self.phase) || self.phase != 'Failed' || (has(self.reason) && size(self.reason) > 0)",message="status.reason is required when status.phase is Failed"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.phase) || (has(self.phase) && (self.phase == 'Failed' || (oldSelf.phase != 'Failed' && {'Open': 0, 'Merged': 1, 'Applied': 2, 'Ready': 3}[self.phase] >= {'Open': 0, 'Merged': 1, 'Applied': 2, 'Ready': 3}[oldSelf.phase])))",message="status.phase only moves forward (Open, Merged, Applied, Ready) or to Failed, and Failed is final"
 type PortalRequestStatus struct {
 	// +optional
 	Phase RequestPhase `json:"phase,omitempty"`
