@@ -14,6 +14,7 @@ import (
 
 	"github.com/openova-io/openova/internal/catalog"
 	"github.com/openova-io/openova/internal/fluxobj"
+	"github.com/openova-io/openova/internal/instance"
 )
 
 // unit is one generated file of a component in one layer.
@@ -93,9 +94,9 @@ func (p *plan) releases(b *catalog.Blueprint, r *region, hrNames map[string][]st
 			}
 			release, _, _ := unstructured.NestedString(o, "spec", "releaseName")
 			for _, ov := range []map[string]any{p.spec.ValuesFor(r.Region, b.Name(), release), overrides[release]} {
-				if ov != nil {
+				if len(ov) > 0 {
 					base, _ := spec["values"].(map[string]any)
-					spec["values"] = merge(base, ov)
+					spec["values"] = instance.MergeValues(base, normalise(ov).(map[string]any))
 				}
 			}
 		}
@@ -174,23 +175,4 @@ func blueprintLabels(b *catalog.Blueprint) map[string]string {
 		"app.kubernetes.io/part-of": "openova", "app.kubernetes.io/managed-by": "catalyst",
 		fluxobj.LabelBlueprint: b.Name(), fluxobj.LabelBlueprintVersion: b.Spec.Version,
 	}
-}
-
-// merge returns base with over merged in: maps recursively, anything else
-// replaced. Neither input is modified.
-func merge(base, over map[string]any) map[string]any {
-	out := make(map[string]any, len(base)+len(over))
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range over {
-		bm, ok1 := out[k].(map[string]any)
-		om, ok2 := v.(map[string]any)
-		if ok1 && ok2 {
-			out[k] = merge(bm, om)
-			continue
-		}
-		out[k] = normalise(v)
-	}
-	return out
 }
