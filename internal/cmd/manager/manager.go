@@ -75,6 +75,9 @@ func restConfig(kubeconfig, kubecontext string) (*rest.Config, error) {
 	rules.ExplicitPath = kubeconfig
 	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules,
 		&clientcmd.ConfigOverrides{CurrentContext: kubecontext}).ClientConfig()
+	if err != nil && kubeconfig != "" {
+		return nil, fmt.Errorf("--kubeconfig %s: %w", kubeconfig, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load kubeconfig: %w (pass --kubeconfig, or run inside the cluster)", err)
 	}
