@@ -30,7 +30,7 @@ import (
 	"github.com/openova-io/openova/internal/llmgateway/quota"
 	"github.com/openova-io/openova/internal/llmgateway/testupstream"
 	"github.com/openova-io/openova/internal/llmgateway/valkey"
-	"github.com/openova-io/openova/internal/llmgateway/valkey/valkeytest"
+	"github.com/openova-io/openova/internal/valkeytest"
 )
 
 var body = []byte(`{"model":"llama","max_tokens":16,"messages":[{"role":"user","content":"What is the capital of Norway?"}]}`)

@@ -3,10 +3,6 @@ package actuator_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
-	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,43 +10,14 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/openova-io/openova/internal/failover/actuator"
+	"github.com/openova-io/openova/internal/valkeytest"
 )
 
 const valkeyPassword = "s3cret-test-password"
 
-// startRedis runs a real redis-server on a free loopback port (apt package
-// redis-server; Valkey speaks the same protocol) and returns its address.
-func startRedis(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Fatal("redis-server not installed: apt-get install -y redis-server")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--dir", t.TempDir(),
-		"--save", "", "--appendonly", "no", "--requirepass", valkeyPassword, "--masterauth", valkeyPassword)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	c := redis.NewClient(&redis.Options{Addr: addr, Password: valkeyPassword})
-	defer c.Close()
-	for i := 0; ; i++ {
-		if c.Ping(context.Background()).Err() == nil {
-			return addr
-		}
-		if i == 100 {
-			t.Fatalf("redis-server on %s did not answer", addr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+// startRedis runs a real redis-server with a password on a free loopback
+// port and returns its address.
+func startRedis(t *testing.T) string { return valkeytest.StartServer(t, valkeyPassword) }
 
 func waitEpoch(t *testing.T, v *actuator.Valkey, want uint64, role actuator.Role) actuator.Observation {
 	t.Helper()

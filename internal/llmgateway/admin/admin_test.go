@@ -16,7 +16,7 @@ import (
 	"github.com/openova-io/openova/internal/llmgateway/config"
 	"github.com/openova-io/openova/internal/llmgateway/testupstream"
 	"github.com/openova-io/openova/internal/llmgateway/valkey"
-	"github.com/openova-io/openova/internal/llmgateway/valkey/valkeytest"
+	"github.com/openova-io/openova/internal/valkeytest"
 )
 
 func do(t *testing.T, method, url, token, body string) (int, map[string]any) {

@@ -21,7 +21,7 @@ import (
 	"github.com/openova-io/openova/internal/llmgateway/config"
 	"github.com/openova-io/openova/internal/llmgateway/serve"
 	"github.com/openova-io/openova/internal/llmgateway/testupstream"
-	"github.com/openova-io/openova/internal/llmgateway/valkey/valkeytest"
+	"github.com/openova-io/openova/internal/valkeytest"
 )
 
 func freeAddr(t *testing.T) string {

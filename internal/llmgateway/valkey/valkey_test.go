@@ -23,7 +23,7 @@ import (
 	"github.com/openova-io/openova/internal/llmgateway/quota"
 	"github.com/openova-io/openova/internal/llmgateway/testupstream"
 	"github.com/openova-io/openova/internal/llmgateway/valkey"
-	"github.com/openova-io/openova/internal/llmgateway/valkey/valkeytest"
+	"github.com/openova-io/openova/internal/valkeytest"
 )
 
 // A fixed clock: the whole test runs inside one minute window.
