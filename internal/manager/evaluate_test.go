@@ -159,3 +159,13 @@ func TestEvaluateAndConditions(t *testing.T) {
 		t.Errorf("conditions %q, want %q", strings.Join(reasons, " "), want)
 	}
 }
+
+func TestUpgradeStatus(t *testing.T) {
+	bp := &platformv1.Blueprint{Spec: platformv1.BlueprintSpec{Version: "1.2.0"}}
+	for installed, want := range map[string]string{"1.1.9": "NewerVersion", "1.2.0": "UpToDate", "1.3.0": "UpToDate", "one": "VersionInvalid"} {
+		st := UpgradeStatus(bp, installed, time.Unix(1, 0))
+		if len(st.Conditions) != 1 || st.Conditions[0].Reason != want || st.InstalledVersion != installed {
+			t.Errorf("installed %s: %+v, want reason %s", installed, st, want)
+		}
+	}
+}

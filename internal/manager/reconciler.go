@@ -30,7 +30,7 @@ type Reconciler struct {
 }
 
 // +kubebuilder:rbac:groups=platform.openova.io,resources=platforminstances;blueprints,verbs=get;list;watch
-// +kubebuilder:rbac:groups=platform.openova.io,resources=platforminstances/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=platform.openova.io,resources=platforminstances/status;blueprints/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=helm.toolkit.fluxcd.io,resources=helmreleases,verbs=get;list;watch
 // +kubebuilder:rbac:groups=kustomize.toolkit.fluxcd.io,resources=kustomizations,verbs=get;list;watch
 
@@ -84,7 +84,31 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 			return reconcile.Result{}, fmt.Errorf("PlatformInstance %s: patch status: %w", pi.Name, err)
 		}
 	}
+	if err := r.announceUpgrades(ctx, pi.Spec.Components, blueprints); err != nil {
+		return reconcile.Result{}, err
+	}
 	return reconcile.Result{RequeueAfter: Resync}, nil
+}
+
+// announceUpgrades writes each installed component's Blueprint status: the
+// installed version and whether a newer one is available.
+func (r *Reconciler) announceUpgrades(ctx context.Context, comps []platformv1.InstalledComponent, bps map[string]*platformv1.Blueprint) error {
+	for _, c := range comps {
+		bp := bps[c.Name]
+		if bp == nil {
+			continue
+		}
+		st := UpgradeStatus(bp, c.BlueprintVersion, r.Now())
+		if equality.Semantic.DeepEqual(st, bp.Status) {
+			continue
+		}
+		patch := client.MergeFrom(bp.DeepCopy())
+		bp.Status = st
+		if err := r.Client.Status().Patch(ctx, bp, patch); err != nil {
+			return fmt.Errorf("Blueprint %s: patch status: %w", bp.Name, err)
+		}
+	}
+	return nil
 }
 
 func (r *Reconciler) observe(ctx context.Context, k Key) (Observation, error) {

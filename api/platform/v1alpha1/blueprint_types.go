@@ -72,6 +72,16 @@ type BlueprintStatus struct {
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
+// Condition of a Blueprint and its reasons.
+const (
+	// ConditionUpgradeAvailable is True when Spec.Version is newer than
+	// the installed blueprint version.
+	ConditionUpgradeAvailable = "UpgradeAvailable"
+	ReasonNewerVersion        = "NewerVersion"
+	ReasonUpToDate            = "UpToDate"
+	ReasonVersionInvalid      = "VersionInvalid"
+)
+
 // Blueprint is a blueprint available to this cluster.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
