@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -26,6 +27,22 @@ type Changes struct {
 
 // Empty reports whether writing would change nothing.
 func (c Changes) Empty() bool { return len(c.Added)+len(c.Modified)+len(c.Removed) == 0 }
+
+// WriteStat lists the changed paths, one a line, marked + added, ~ modified
+// and - removed.
+func (c Changes) WriteStat(w io.Writer) error {
+	for _, g := range []struct {
+		mark  string
+		paths []string
+	}{{"+", c.Added}, {"~", c.Modified}, {"-", c.Removed}} {
+		for _, p := range g.paths {
+			if _, err := fmt.Fprintf(w, "%s %s\n", g.mark, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // Diff compares a tree with a directory without touching it.
 func Diff(t *Tree, dir string) (Changes, error) {

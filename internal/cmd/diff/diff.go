@@ -56,19 +56,13 @@ func diffRun(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if !opts.Stat {
-		if err := filetree.WriteUnified(opts.IO.Out, tree, opts.Dir, c); err != nil {
-			return err
-		}
+	if opts.Stat {
+		err = c.WriteStat(opts.IO.Out)
 	} else {
-		for _, g := range []struct {
-			mark  string
-			paths []string
-		}{{"+", c.Added}, {"~", c.Modified}, {"-", c.Removed}} {
-			for _, p := range g.paths {
-				fmt.Fprintf(opts.IO.Out, "%s %s\n", g.mark, p)
-			}
-		}
+		err = filetree.WriteUnified(opts.IO.Out, tree, opts.Dir, c)
+	}
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "%d to add, %d to modify, %d to remove, %d unchanged\n",
 		len(c.Added), len(c.Modified), len(c.Removed), c.Unchanged)

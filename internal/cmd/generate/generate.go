@@ -58,13 +58,8 @@ func generateRun(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	for _, g := range []struct {
-		mark  string
-		paths []string
-	}{{"+", c.Added}, {"~", c.Modified}, {"-", c.Removed}} {
-		for _, p := range g.paths {
-			fmt.Fprintf(opts.IO.Out, "%s %s\n", g.mark, p)
-		}
+	if err := c.WriteStat(opts.IO.Out); err != nil {
+		return err
 	}
 	fmt.Fprintf(opts.IO.Out, "%s: %d added, %d modified, %d removed, %d unchanged\n",
 		opts.OutDir, len(c.Added), len(c.Modified), len(c.Removed), c.Unchanged)
