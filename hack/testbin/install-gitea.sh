@@ -13,12 +13,12 @@ if [[ -x "$dir/gitea" ]]; then
   echo "$dir"
   exit 0
 fi
-mkdir -p "$dir"
+rm -rf "$dir"; mkdir -p "$dir"  # a half-finished earlier run is discarded
 tmp=$(mktemp -d "$dir/.build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 echo "building gitea $version into $dir (first time only, several minutes)" >&2
 cd "$here/gitea"
-go build -trimpath -tags 'sqlite sqlite_unlock_notify' -ldflags=-s -o "$tmp/gitea" code.gitea.io/gitea
+go build -trimpath -tags 'sqlite sqlite_unlock_notify' -ldflags="-s -X main.Version=${version#v} -X main.Tags=sqlite,sqlite_unlock_notify" -o "$tmp/gitea" code.gitea.io/gitea
 src=$(go list -m -f '{{.Dir}}' code.gitea.io/gitea)
 for d in options templates public; do
   cp -R "$src/$d" "$tmp/$d"
