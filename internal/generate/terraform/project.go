@@ -56,7 +56,9 @@ token = var.hcloud_token
 
 // backend keeps the (encrypted) state in the archival store; credentials
 // come from the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,
-// or ARM_ACCESS_KEY for Azure), never from a file.
+// or ARM_ACCESS_KEY for Azure), never from a file. The s3 backend locks the
+// state with a lock object beside it (use_lockfile, OpenTofu 1.10), so two
+// applies never write one state; azurerm locks with blob leases itself.
 func backend(s *instance.Spec) string {
 	a := s.Archival
 	key := s.Tenant + "/opentofu/terraform.tfstate"
@@ -81,6 +83,7 @@ skip_region_validation = true
 skip_requesting_account_id = true
 skip_metadata_api_check = true
 skip_s3_checksum = true
+use_lockfile = true
 endpoints = {
 s3 = %q
 }
