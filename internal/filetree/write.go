@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 )
 
@@ -96,13 +95,9 @@ func Write(t *Tree, dir string) (Changes, error) {
 		}
 		pruneEmptyParents(dir, path.Dir(p))
 	}
-	var m strings.Builder
-	m.WriteString(manifestHeader)
-	for _, p := range t.Paths() {
-		m.WriteString(p + "\n")
-	}
-	if old, err := readRegular(dir, ManifestPath); err != nil || !bytes.Equal(old, []byte(m.String())) {
-		if err := writeFile(dir, ManifestPath, []byte(m.String())); err != nil {
+	m := Manifest(t)
+	if old, err := readRegular(dir, ManifestPath); err != nil || !bytes.Equal(old, m) {
+		if err := writeFile(dir, ManifestPath, m); err != nil {
 			return c, err
 		}
 	}
@@ -177,19 +172,11 @@ func readManifest(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		// A tampered manifest must not make us delete outside the tree.
-		if checkPath(line) != nil {
-			return nil, fmt.Errorf("%s: invalid path %q; restore the file from Git", filepath.Join(dir, ManifestPath), line)
-		}
-		out = append(out, line)
+	out, err := ParseManifest(b)
+	if err != nil {
+		// Name the file on disk.
+		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	sort.Strings(out)
 	return out, nil
 }
 
