@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -58,11 +59,25 @@ func Start(clientID, clientSecret, redirectURL string, user User) (*Provider, er
 		return nil, err
 	}
 	callback := op.AuthCallbackURL(prov)
-	// The login "page": sign the user in at once and go back to the op.
+	// The login page: sign the user in at once and go back to the op, or,
+	// with LoginForm on, ask for a username first.
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
 		id := r.URL.Query().Get("id")
-		if err := st.finish(id); err != nil {
+		if st.form() {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			loginPage.Execute(w, id)
+			return
+		}
+		if err := st.finish(id, ""); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		http.Redirect(w, r, callback(op.ContextWithIssuer(r.Context(), p.Issuer), id), http.StatusFound)
+	})
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		id := r.FormValue("id")
+		if err := st.finish(id, r.FormValue("username")); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
 		http.Redirect(w, r, callback(op.ContextWithIssuer(r.Context(), p.Issuer), id), http.StatusFound)
@@ -86,6 +101,13 @@ func (p *Provider) MintExpired() { p.st.mu.Lock(); p.st.lifetime = -time.Hour; p
 // relying party on another port).
 func (p *Provider) SetRedirect(u string) { p.st.mu.Lock(); p.st.redirect = u; p.st.mu.Unlock() }
 
+// SetUser makes u the person the provider signs in from now on.
+func (p *Provider) SetUser(u User) { p.st.mu.Lock(); p.st.user = u; p.st.mu.Unlock() }
+
+// LoginForm makes the login page a form with a username field that must
+// hold the user's Subject or Email, as a browser test types it.
+func (p *Provider) LoginForm(on bool) { p.st.mu.Lock(); p.st.loginForm = on; p.st.mu.Unlock() }
+
 // Reset undoes the knobs.
 func (p *Provider) Reset() {
 	p.st.mu.Lock()
@@ -94,6 +116,13 @@ func (p *Provider) Reset() {
 }
 
 var errNotFound = errors.New("not found")
+
+var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in - test provider</title></head>
+<body><h1>Sign in</h1>
+<form method="post" action="/login"><input type="hidden" name="id" value="{{.}}">
+<label for="username">Username</label> <input id="username" name="username" autocomplete="username">
+<button type="submit" id="signin">Sign in</button></form></body></html>`))
 
 type storage struct {
 	mu       sync.Mutex
@@ -104,16 +133,27 @@ type storage struct {
 	user     User
 	audience string
 	lifetime time.Duration
-	requests map[string]*authRequest
-	codes    map[string]string // code -> request ID
+	// loginForm asks for a username instead of signing in at once.
+	loginForm bool
+	requests  map[string]*authRequest
+	codes     map[string]string // code -> request ID
 }
 
-func (s *storage) finish(id string) error {
+func (s *storage) form() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.loginForm }
+
+var errUnknownUser = errors.New("unknown username")
+
+// finish signs the user in on request id; with the login form on, the
+// typed username must be theirs.
+func (s *storage) finish(id, username string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.requests[id]
 	if !ok {
 		return errNotFound
+	}
+	if s.loginForm && (username == "" || (username != s.user.Subject && username != s.user.Email)) {
+		return errUnknownUser
 	}
 	r.subject, r.done, r.authTime = s.user.Subject, true, time.Now()
 	return nil
