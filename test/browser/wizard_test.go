@@ -160,8 +160,14 @@ func TestWholeWizardToExport(t *testing.T) {
 			map[string]string{"arch": "cloudflare-r2"}, nil, `form[data-step="components"]`),
 		step(dir, &n, "components", nil, nil, []string{"fingate"}, `form[data-step="options"]`),
 		step(dir, &n, "options", nil, nil, nil, `form[data-credentials]`),
-		chromedp.Click(chromedp.CSS("button[data-generate]")),
-		chromedp.WaitVisible(chromedp.CSS("#generated")),
+		chromedp.Click(chromedp.CSS(`button[data-generate="state-passphrase"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#generated-state-passphrase")),
+		chromedp.Click(chromedp.CSS(`button[data-generate="k3s-token"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#generated-k3s-token")),
+		// Networks that open SSH to the world are refused next to the field.
+		chromedp.SendKeys(chromedp.CSS("#c-admin-cidrs"), "0.0.0.0/0"),
+		chromedp.Click(chromedp.CSS(`form[data-credentials] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-field="credentials.admin-cidrs"] .field-error`)),
 		shot(dir, &n, "credentials"),
 		chromedp.Click(chromedp.CSS(`form[data-credentials] a`)), // skip: export only
 		chromedp.WaitVisible(chromedp.CSS("#summary")),
@@ -199,6 +205,16 @@ func TestWholeWizardToExport(t *testing.T) {
 	)
 	if err != nil {
 		t.Fatalf("browser: %v (screenshots in %s)", err, dir)
+	}
+	// Item 7 of the journey: where the portal will be, how to delete the wizard.
+	done, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#completion")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"https://catalyst.acme.example.com", "Stop catalyst bootstrap", "Delete its data directory"} {
+		if !strings.Contains(done, want) {
+			t.Errorf("the completion section does not say %q:\n%s", want, done)
+		}
 	}
 	archive, err := base64.StdEncoding.DecodeString(exported)
 	if err != nil {

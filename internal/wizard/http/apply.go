@@ -27,17 +27,6 @@ type runMeta struct {
 	BootstrapID string `json:"bootstrapID"`
 }
 
-// credentialEnv maps held credentials to tofu's environment: variables of
-// the generated terraform/variables.tf, and the archival S3 keys for the
-// state backend. Values live only in the child's environment.
-var credentialEnv = map[string]string{
-	"hcloud-token":         "TF_VAR_hcloud_token",
-	"dns-token":            "TF_VAR_cloudflare_api_token",
-	"state-passphrase":     "TF_VAR_state_passphrase",
-	"s3-access-key-id":     "AWS_ACCESS_KEY_ID",
-	"s3-secret-access-key": "AWS_SECRET_ACCESS_KEY",
-}
-
 // TerraformConfig is the default ApplyConfig: the generated terraform/
 // directory, whose state goes to the customer's archival S3 bucket.
 func TerraformConfig(_ *wizard.Bootstrap, t *filetree.Tree) (map[string][]byte, error) {
@@ -97,20 +86,17 @@ func (s *Server) runner(ctx context.Context, b *wizard.Bootstrap, dir string) (*
 		return nil, nil, wizard.Errorf(wizard.ECONFLICT, "generate the state passphrase on the credentials step first: it encrypts the OpenTofu state")
 	}
 	r := &apply.Runner{Tofu: s.Tofu, Dir: dir, Now: s.Now}
+	plain := map[string]string{}
 	var vals []string
 	for name, box := range sealed {
 		v, err := s.Sealer.Open(box, sealContext(b, name))
 		if err != nil {
 			return nil, nil, fmt.Errorf("unseal %s: %w", name, err)
 		}
+		plain[name] = string(v)
 		vals = append(vals, string(v))
-		if name == "state-passphrase" {
-			r.Passphrase = string(v)
-		}
-		if env := credentialEnv[name]; env != "" {
-			r.Env = append(r.Env, env+"="+string(v))
-		}
 	}
+	r.Env, r.Passphrase = tofuEnv(plain)
 	return r, vals, nil
 }
 

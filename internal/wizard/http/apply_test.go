@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -19,23 +20,12 @@ import (
 	"github.com/openova-io/openova/internal/wizard/apply"
 )
 
-// applyTF stands in for the generated terraform/ (whose hcloud provider
-// cannot be downloaded here): OpenTofu's built-in terraform_data only, with
-// the generated tree's secret variables and their validations, so a plan
-// fails unless the held credentials reach tofu's environment.
+// applyTF stands in for the generated terraform/'s resources (whose hcloud
+// provider cannot be downloaded here): OpenTofu's built-in terraform_data
+// only. testApplyConfig runs it beside the generated variables.tf itself,
+// so a plan fails unless every required variable, with its validation,
+// reaches tofu's environment from the held credentials.
 const applyTF = `
-variable "hcloud_token" {
-  type      = string
-  sensitive = true
-  validation {
-    condition     = length(var.hcloud_token) == 64
-    error_message = "hcloud_token must be 64 characters."
-  }
-}
-variable "state_passphrase" {
-  type      = string
-  sensitive = true
-}
 resource "terraform_data" "network" {
   input = "net-of-the-platform"
 }
@@ -44,8 +34,12 @@ resource "terraform_data" "cluster" {
 }
 `
 
-func testApplyConfig(*wizard.Bootstrap, *filetree.Tree) (map[string][]byte, error) {
-	return map[string][]byte{"main.tf": []byte(applyTF)}, nil
+func testApplyConfig(_ *wizard.Bootstrap, tree *filetree.Tree) (map[string][]byte, error) {
+	vars, ok := tree.Get("terraform/variables.tf")
+	if !ok {
+		return nil, fmt.Errorf("the generated tree has no terraform/variables.tf")
+	}
+	return map[string][]byte{"main.tf": []byte(applyTF), "variables.tf": vars}, nil
 }
 
 func tofuBin(t *testing.T) string {
@@ -136,11 +130,7 @@ func TestManagedApplyThroughAPI(t *testing.T) {
 	if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/credentials", typed); code != 200 {
 		t.Fatalf("credentials = %d %s", code, data)
 	}
-	code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/credentials/generate", nil)
-	passphrase := decode[struct{ Value string }](t, data).Value
-	if code != http.StatusCreated {
-		t.Fatalf("generate = %d %s", code, data)
-	}
+	gen := c.generateAll(id)
 
 	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply", nil); code != http.StatusAccepted {
 		t.Fatalf("apply = %d %s", code, data)
@@ -162,7 +152,7 @@ func TestManagedApplyThroughAPI(t *testing.T) {
 		}
 	}
 
-	code, data = c.do("GET", "/api/v1/bootstraps/"+id+"/apply", nil)
+	code, data := c.do("GET", "/api/v1/bootstraps/"+id+"/apply", nil)
 	st := decode[struct{ Next, Plan string }](t, data)
 	if code != 200 || st.Next != "approve" || !strings.Contains(st.Plan, "2 to add") {
 		t.Fatalf("status = %d %s", code, data)
@@ -212,7 +202,7 @@ func TestManagedApplyThroughAPI(t *testing.T) {
 	}
 
 	// Nothing the apply leaves on disk holds a credential in clear.
-	secrets := []string{passphrase}
+	secrets := mapValues(gen)
 	for _, v := range typed {
 		secrets = append(secrets, v)
 	}

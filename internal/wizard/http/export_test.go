@@ -3,12 +3,15 @@ package http_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"net/http"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/openova-io/openova/internal/generate"
 	"github.com/openova-io/openova/internal/instance"
@@ -51,6 +54,35 @@ var typed = map[string]string{
 	"dns-token":            "cf-token-LEAKCHECK-0123456789",
 	"s3-access-key-id":     "AKIALEAKCHECK0123456",
 	"s3-secret-access-key": "s3-secret-LEAKCHECK-abcdefghijklmnop",
+	"ssh-public-key":       testSSHKey,
+	"admin-cidrs":          "198.51.100.0/24, 2001:db8:42::/48",
+}
+
+// testSSHKey is an authorized_keys line of a fixed ed25519 key.
+var testSSHKey = func() string {
+	pub, err := ssh.NewPublicKey(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize)).Public())
+	if err != nil {
+		panic(err)
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))) + " ops@acme"
+}()
+
+// generated are the credentials the wizard makes.
+var generated = []string{"state-passphrase", "k3s-token"}
+
+// generateAll asks for each generated credential once and returns them.
+func (c *client) generateAll(id string) map[string]string {
+	c.h.t.Helper()
+	out := map[string]string{}
+	for _, name := range generated {
+		code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/credentials/generate?name="+name, nil)
+		gen := decode[struct{ Name, Value string }](c.h.t, data)
+		if code != http.StatusCreated || gen.Name != name || len(gen.Value) < 40 {
+			c.h.t.Fatalf("generate %s = %d %s", name, code, data)
+		}
+		out[name] = gen.Value
+	}
+	return out
 }
 
 // TestWizardExportEqualsGenerate walks every step of the API with
@@ -79,15 +111,13 @@ func walkToExport(t *testing.T, specPath string) {
 	if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/credentials", typed); code != 200 {
 		t.Fatalf("credentials = %d %s", code, data)
 	}
-	code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/credentials/generate", nil)
-	gen := decode[struct{ Name, Value string }](t, data)
-	if code != http.StatusCreated || len(gen.Value) < 40 {
-		t.Fatalf("generate = %d %s", code, data)
+	gen := c.generateAll(id)
+	for _, name := range generated {
+		if code, _ := c.do("POST", "/api/v1/bootstraps/"+id+"/credentials/generate?name="+name, nil); code != http.StatusConflict {
+			t.Fatalf("second generate of %s = %d, want 409 (shown once)", name, code)
+		}
 	}
-	if code, _ := c.do("POST", "/api/v1/bootstraps/"+id+"/credentials/generate", nil); code != http.StatusConflict {
-		t.Fatalf("second generate = %d, want 409 (shown once)", code)
-	}
-	_, data = c.do("GET", "/api/v1/bootstraps/"+id, nil)
+	code, data := c.do("GET", "/api/v1/bootstraps/"+id, nil)
 	v := decode[struct {
 		Steps []struct {
 			Name string
@@ -100,8 +130,8 @@ func walkToExport(t *testing.T, specPath string) {
 			t.Errorf("step %s done = %v", s.Name, s.Done)
 		}
 	}
-	if len(v.Credentials) != 5 {
-		t.Errorf("credentials held = %v, want 5 names", v.Credentials)
+	if len(v.Credentials) != len(typed)+len(generated) {
+		t.Errorf("credentials held = %v, want %d names", v.Credentials, len(typed)+len(generated))
 	}
 
 	code, data = c.do("GET", "/api/v1/bootstraps/"+id+"/review", nil)
@@ -159,7 +189,7 @@ func walkToExport(t *testing.T, specPath string) {
 		}
 	}
 
-	secretsOut := append(mapValues(typed), gen.Value)
+	secretsOut := append(mapValues(typed), mapValues(gen)...)
 	for _, s := range secretsOut {
 		if bytes.Contains(archive, []byte(s)) || containsInFiles(files, s) {
 			t.Errorf("a credential is in the export")
@@ -176,8 +206,8 @@ func walkToExport(t *testing.T, specPath string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sealed) != 5 {
-		t.Fatalf("sealed credentials in the store = %d, want 5", len(sealed))
+	if len(sealed) != len(typed)+len(generated) {
+		t.Fatalf("sealed credentials in the store = %d, want %d", len(sealed), len(typed)+len(generated))
 	}
 	code, data = c.do("POST", "/api/v1/bootstraps/"+id+"/complete", nil)
 	if code != 200 || !strings.Contains(string(data), "https://catalyst."+want.Spec.Domain) {
@@ -194,8 +224,10 @@ func walkToExport(t *testing.T, specPath string) {
 	}
 	// Gen value is in the one generate answer, and nowhere else.
 	all := h.bodies.String()
-	if strings.Count(all, gen.Value) != 1 {
-		t.Errorf("the generated passphrase appears %d times in API answers, want exactly once", strings.Count(all, gen.Value))
+	for name, v := range gen {
+		if strings.Count(all, v) != 1 {
+			t.Errorf("the generated %s appears %d times in API answers, want exactly once", name, strings.Count(all, v))
+		}
 	}
 	for _, s := range typed {
 		if strings.Contains(all, s) {

@@ -162,7 +162,7 @@ func completion(b *wizard.Bootstrap) map[string]any {
 		"status": b.Status,
 		"portal": portalURL(b.Instance.Spec.Domain),
 		"deleteWizard": []string{
-			"Keep the exported archive and the state passphrase: they are all the platform needs from the wizard.",
+			"Keep the exported archive, the state passphrase and the k3s token: they are all the platform needs from the wizard.",
 			"Stop catalyst bootstrap (Ctrl-C, or stop its service).",
 			"Delete its data directory (the SQLite file and wizard.key); credentials of completed bootstraps are already wiped.",
 		},

@@ -110,7 +110,7 @@ async function submitStep(form) {
 async function submitCredentials(form) {
   clearErrors(form);
   const body = {};
-  for (const el of form.elements) if (el.name && el.type === "password" && el.value) body[el.name] = el.value;
+  for (const el of form.elements) if (el.name && el.hasAttribute("data-credential") && el.value.trim()) body[el.name] = el.value.trim();
   const res = await api("PUT", `/api/v1/bootstraps/${form.dataset.id}/credentials`, body);
   if (res.ok) { location.href = form.dataset.next; return; }
   showErrors(form, res.data && res.data.errors, res.data ? res.data.message : `error ${res.status}`);
@@ -129,8 +129,9 @@ document.addEventListener("click", async (ev) => {
     if (res.ok) location.href = `/b/${res.data.id}/organisation`;
     else document.querySelector(".form-error").textContent = res.data ? res.data.message : `error ${res.status}`;
   } else if (t.hasAttribute("data-generate")) {
-    const res = await api("POST", `/api/v1/bootstraps/${t.dataset.id}/credentials/generate`);
-    const out = document.getElementById("generated");
+    const name = t.dataset.generate;
+    const res = await api("POST", `/api/v1/bootstraps/${t.dataset.id}/credentials/generate?name=${encodeURIComponent(name)}`);
+    const out = document.getElementById(`generated-${name}`);
     out.hidden = false;
     out.textContent = res.ok ? `${res.data.value}\n${res.data.notice}` : res.data.message;
     t.remove();
