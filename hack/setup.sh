@@ -16,6 +16,7 @@ if ((${#missing[@]})); then
 fi
 ./hack/testbin/install.sh >/dev/null
 ./hack/testbin/install-tofu.sh >/dev/null
+./hack/testbin/install-gitea.sh >/dev/null  # real Gitea for the pull-request tests (minutes, first time only)
 # The Cloudflare Worker witness runs under Miniflare (workerd) from npm.
 if [[ ! -d witness/cloudflare/node_modules/miniflare ]]; then
   (cd witness/cloudflare && npm ci --no-audit --no-fund >/dev/null)
