@@ -102,6 +102,7 @@ type Bootstrap struct {
 
 // AuditEvent records who did what.
 type AuditEvent struct {
+	Seq    int64 // increasing, the cursor of pagination
 	OrgID  string
 	Actor  string // user name
 	Action string // e.g. bootstrap.create, step.save, credentials.set, export
@@ -144,7 +145,11 @@ type Store interface {
 	WipeCredentials(ctx context.Context, orgID, bootstrapID string) error
 
 	AppendAudit(ctx context.Context, e *AuditEvent) error
-	Audit(ctx context.Context, orgID string) ([]*AuditEvent, error)
+	// Audit returns up to limit events of the organisation, newest first,
+	// older than the event numbered before (0: from the newest).
+	Audit(ctx context.Context, orgID string, before int64, limit int) ([]*AuditEvent, error)
+
+	ApplyStore
 
 	Close() error
 }

@@ -246,7 +246,7 @@ func catalogEntries(cat *catalog.Catalog) ([]catalogEntry, []productEntry) {
 }
 
 func (s *Server) auditAPI(w http.ResponseWriter, r *http.Request) {
-	events, err := s.Store.Audit(r.Context(), who(r).session.OrgID)
+	events, err := s.Store.Audit(r.Context(), who(r).session.OrgID, 0, 1000)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -19,6 +19,7 @@ import (
 var Dialect = sqlstore.Dialect{
 	Name:     "postgres",
 	Numbered: true,
+	NowNS:    `(extract(epoch from clock_timestamp()) * 1000000000)::bigint`,
 	IsDuplicate: func(err error) bool {
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && pe.Code == "23505"
@@ -45,6 +46,16 @@ CREATE TABLE audit (
 	seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, org_id TEXT NOT NULL, actor TEXT NOT NULL,
 	action TEXT NOT NULL, target TEXT NOT NULL, at BIGINT NOT NULL);
 CREATE INDEX audit_org ON audit(org_id, seq);
+`, `
+CREATE TABLE apply_runs (
+	org_id TEXT NOT NULL, bootstrap_id TEXT NOT NULL REFERENCES bootstraps(id), steps TEXT NOT NULL,
+	status TEXT NOT NULL, plan BYTEA, holder TEXT NOT NULL, lease_expires BIGINT NOT NULL,
+	events BIGINT NOT NULL, created BIGINT NOT NULL, PRIMARY KEY (bootstrap_id));
+CREATE INDEX apply_runs_status ON apply_runs(status);
+CREATE TABLE apply_events (
+	org_id TEXT NOT NULL, bootstrap_id TEXT NOT NULL REFERENCES bootstraps(id), id BIGINT NOT NULL,
+	kind TEXT NOT NULL, step TEXT NOT NULL, by_user TEXT NOT NULL, text TEXT NOT NULL, at BIGINT NOT NULL,
+	PRIMARY KEY (bootstrap_id, id));
 `}
 
 // migrationLock serialises replicas migrating at once.

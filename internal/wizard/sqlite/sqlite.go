@@ -19,6 +19,7 @@ import (
 // Dialect is SQLite's.
 var Dialect = sqlstore.Dialect{
 	Name:        "sqlite",
+	NowNS:       `CAST((julianday('now') - 2440587.5) * 86400000000000.0 AS INTEGER)`,
 	IsDuplicate: func(err error) bool { return strings.Contains(err.Error(), "UNIQUE constraint failed") },
 }
 
@@ -42,6 +43,16 @@ CREATE TABLE audit (
 	seq INTEGER PRIMARY KEY AUTOINCREMENT, org_id TEXT NOT NULL, actor TEXT NOT NULL,
 	action TEXT NOT NULL, target TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE INDEX audit_org ON audit(org_id, seq);
+`, `
+CREATE TABLE apply_runs (
+	org_id TEXT NOT NULL, bootstrap_id TEXT NOT NULL REFERENCES bootstraps(id), steps TEXT NOT NULL,
+	status TEXT NOT NULL, plan BLOB, holder TEXT NOT NULL, lease_expires INTEGER NOT NULL,
+	events INTEGER NOT NULL, created INTEGER NOT NULL, PRIMARY KEY (bootstrap_id));
+CREATE INDEX apply_runs_status ON apply_runs(status);
+CREATE TABLE apply_events (
+	org_id TEXT NOT NULL, bootstrap_id TEXT NOT NULL REFERENCES bootstraps(id), id INTEGER NOT NULL,
+	kind TEXT NOT NULL, step TEXT NOT NULL, by_user TEXT NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL,
+	PRIMARY KEY (bootstrap_id, id));
 `}
 
 // Open opens (creating if needed) and migrates the database file.

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -19,8 +20,11 @@ import (
 
 // Dialect is what differs between databases in the shared queries.
 type Dialect struct {
-	Name        string
-	Numbered    bool // $1, $2 (PostgreSQL) instead of ?
+	Name     string
+	Numbered bool // $1, $2 (PostgreSQL) instead of ?
+	// NowNS is the database clock in Unix nanoseconds, an SQL expression:
+	// leases are judged by the one clock every replica shares.
+	NowNS       string
 	IsDuplicate func(error) bool
 }
 
@@ -265,8 +269,10 @@ func (s *Store) DeleteBootstrap(ctx context.Context, orgID, id string) error {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM credentials WHERE org_id = ? AND bootstrap_id = ?`), orgID, id); err != nil {
-		return err
+	for _, table := range []string{"credentials", "apply_events", "apply_runs"} {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE org_id = ? AND bootstrap_id = ?`), orgID, id); err != nil {
+			return err
+		}
 	}
 	res, err := tx.ExecContext(ctx, s.q(`DELETE FROM bootstraps WHERE org_id = ? AND id = ?`), orgID, id)
 	if err != nil {
@@ -323,8 +329,12 @@ func (s *Store) AppendAudit(ctx context.Context, e *wizard.AuditEvent) error {
 }
 
 // Audit implements wizard.Store.
-func (s *Store) Audit(ctx context.Context, orgID string) ([]*wizard.AuditEvent, error) {
-	rows, err := s.DB.QueryContext(ctx, s.q(`SELECT org_id, actor, action, target, at FROM audit WHERE org_id = ? ORDER BY seq`), orgID)
+func (s *Store) Audit(ctx context.Context, orgID string, before int64, limit int) ([]*wizard.AuditEvent, error) {
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	rows, err := s.DB.QueryContext(ctx, s.q(`SELECT seq, org_id, actor, action, target, at FROM audit
+		WHERE org_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`), orgID, before, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +343,7 @@ func (s *Store) Audit(ctx context.Context, orgID string) ([]*wizard.AuditEvent, 
 	for rows.Next() {
 		var e wizard.AuditEvent
 		var at int64
-		if err := rows.Scan(&e.OrgID, &e.Actor, &e.Action, &e.Target, &at); err != nil {
+		if err := rows.Scan(&e.Seq, &e.OrgID, &e.Actor, &e.Action, &e.Target, &at); err != nil {
 			return nil, err
 		}
 		e.At = ts(at)
