@@ -1,28 +1,35 @@
+// Package seed is `catalyst seed`'s core: commit the generated instance
+// tree to the in-cluster Gitea repository and protect its main branch,
+// through internal/forge. Everything here is idempotent, since the seed
+// Job retries until it succeeds: an unchanged tree pushes nothing and a
+// rule already in place is not written again.
 package seed
 
 import (
 	"context"
 	"fmt"
-	"strings"
-	"time"
-
-	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
 	"github.com/openova-io/openova/internal/catalog"
+	"github.com/openova-io/openova/internal/forge"
 	"github.com/openova-io/openova/internal/generate"
 )
+
+// Branch is the instance repository's protected branch that Flux follows.
+const Branch = "main"
+
+// Author signs the seed's commit.
+var Author = forge.Signature{Name: "catalyst seed", Email: "seed@catalyst.openova.io"}
 
 // Options of one seed run.
 type Options struct {
 	Spec      []byte // instance.yaml as carried by the seed Job
 	Catalog   *catalog.Catalog
-	Gitea     *Gitea
+	Forge     *forge.Client
 	Org, Repo string
 	Approvals int
-	// Standby: this region's repository is the target of the primary's
-	// push mirror, so the admin user may push to main (nobody else).
-	Standby bool
-	Now     func() time.Time
+	// MirrorPusher is set in the standby region: the one user that may
+	// push to main, as the primary's push mirror signs in as it.
+	MirrorPusher string
 }
 
 // Report is what a run did, for the Job's log.
@@ -49,31 +56,25 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err != nil {
 		return Report{}, fmt.Errorf("generate the instance tree: %w", err)
 	}
-	if err := o.Gitea.EnsureOrg(ctx, o.Org); err != nil {
+	r := forge.Repo{Owner: o.Org, Name: o.Repo}
+	if err := o.Forge.EnsureOrg(ctx, o.Org); err != nil {
 		return Report{}, err
 	}
-	if err := o.Gitea.EnsureRepo(ctx, o.Org, o.Repo); err != nil {
+	if err := o.Forge.EnsureRepo(ctx, r); err != nil {
 		return Report{}, err
 	}
-	url := fmt.Sprintf("%s/%s/%s.git", strings.TrimSuffix(o.Gitea.BaseURL, "/"), o.Org, o.Repo)
-	auth := &githttp.BasicAuth{Username: o.Gitea.User, Password: o.Gitea.Password}
-	res, err := PushTree(ctx, url, auth, tree, Commit{
-		Message:    "Seed the instance repository from instance.yaml (catalyst seed)",
-		AuthorName: "catalyst seed", AuthorEmail: "seed@catalyst.openova.io", When: o.Now(),
-	})
+	files := make(map[string][]byte, tree.Len())
+	for _, p := range tree.Paths() {
+		files[p], _ = tree.Get(p)
+	}
+	commit, pushed, err := o.Forge.PushTree(ctx, r, Branch, files,
+		"Seed the instance repository from instance.yaml (catalyst seed)", Author)
 	if err != nil {
 		return Report{}, err
 	}
-	wrote, err := o.Gitea.Protect(ctx, o.Org, o.Repo, MainProtection(o.Approvals, mirrorPusher(o)))
+	wrote, err := o.Forge.SetProtection(ctx, r, forge.MainProtection(o.Approvals, o.MirrorPusher))
 	if err != nil {
 		return Report{}, err
 	}
-	return Report{Files: tree.Len(), Commit: res.Hash, Pushed: res.Changed, Protected: wrote}, nil
-}
-
-func mirrorPusher(o Options) string {
-	if o.Standby {
-		return o.Gitea.User
-	}
-	return ""
+	return Report{Files: tree.Len(), Commit: commit, Pushed: pushed, Protected: wrote}, nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/openova-io/openova/internal/catalog"
 	"github.com/openova-io/openova/internal/cmd/factory"
 	"github.com/openova-io/openova/internal/cmd/validate"
+	"github.com/openova-io/openova/internal/forge"
 	"github.com/openova-io/openova/internal/generate"
 	"github.com/openova-io/openova/internal/instance"
 	"github.com/openova-io/openova/internal/iostreams"
@@ -116,12 +117,19 @@ func run(ctx context.Context, o *Options) error {
 			return err
 		}
 	}
+	fc, err := forge.New(o.Gitea, forge.Credentials{User: user, Password: pass}, nil)
+	if err != nil {
+		return fmt.Errorf("--gitea: %w", err)
+	}
+	// The first region is primary at install; the other receives its
+	// push mirror (internal/generate/flux replication), which signs in as
+	// the admin.
+	mirror := ""
+	if o.Region != "" && len(in.Spec.Regions) == 2 && o.Region != in.Spec.Regions[0].Name {
+		mirror = user
+	}
 	rep, err := seed.Run(ctx, seed.Options{
-		Spec: spec, Catalog: cat, Org: org, Repo: repo, Approvals: o.Approvals, Now: time.Now,
-		// The first region is primary at install; the other receives its
-		// push mirror (internal/generate/flux replication).
-		Standby: o.Region != "" && len(in.Spec.Regions) == 2 && o.Region != in.Spec.Regions[0].Name,
-		Gitea:   &seed.Gitea{BaseURL: o.Gitea, User: user, Password: pass},
+		Spec: spec, Catalog: cat, Org: org, Repo: repo, Approvals: o.Approvals, Forge: fc, MirrorPusher: mirror,
 	})
 	if err != nil {
 		return err

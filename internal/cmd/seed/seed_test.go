@@ -6,12 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/openova-io/openova/internal/cmd/factory"
+	"github.com/openova-io/openova/internal/forge"
+	"github.com/openova-io/openova/internal/giteatest"
 	"github.com/openova-io/openova/internal/iostreams"
 	"github.com/openova-io/openova/internal/testenv"
 )
@@ -113,5 +116,41 @@ func TestSeedBindingDeleted(t *testing.T) {
 	}
 	if _, err := cs.RbacV1().ClusterRoleBindings().Get(ctx, "openova-seed", metav1.GetOptions{}); err == nil {
 		t.Fatal("binding still there")
+	}
+}
+
+// The command end to end against a real Gitea, with the credentials from
+// the environment and a password file as outside the cluster: the first
+// run pushes and protects, the second finds everything in place.
+func TestRunAgainstRealGitea(t *testing.T) {
+	srv := giteatest.Start(t)
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte(srv.AdminPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(UserEnv, srv.AdminUser)
+	t.Setenv(PasswordFileEnv, pw)
+	spec := filepath.Join("..", "..", "..", "examples", "one-region.yaml")
+	var outs []string
+	for range 2 {
+		ios, _, out, _ := iostreams.Test()
+		o := &Options{IO: ios, Instance: spec, Gitea: srv.URL, Repository: "platform/instance", Approvals: 1, Timeout: time.Minute}
+		if err := run(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, out.String())
+	}
+	if !strings.Contains(outs[0], "pushed; branch protection set") {
+		t.Fatalf("first run said %q", outs[0])
+	}
+	if !strings.Contains(outs[1], "already up to date; branch protection already in place") {
+		t.Fatalf("second run said %q", outs[1])
+	}
+	files, _, err := srv.Client(t).Snapshot(context.Background(), forge.Repo{Owner: "platform", Name: "instance"}, "main")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("main holds %d files: %v", len(files), err)
+	}
+	if strings.Contains(outs[0]+outs[1], srv.AdminPassword) {
+		t.Fatal("the password was printed")
 	}
 }
