@@ -13,7 +13,8 @@ import (
 
 // UpgradeStatus says whether bp offers a newer version than installed (the
 // blueprint version in the instance lock); an upgrade is announced with the
-// Blueprint's changelog. Transition times move only on change.
+// Blueprint's changelog. Transition times move only on change. The
+// upgrade pull request recorded by Actions stays until it is installed.
 func UpgradeStatus(bp *platformv1.Blueprint, installed string, now time.Time) platformv1.BlueprintStatus {
 	st := platformv1.BlueprintStatus{InstalledVersion: installed, Conditions: append([]metav1.Condition(nil), bp.Status.Conditions...)}
 	c := metav1.Condition{Type: platformv1.ConditionUpgradeAvailable, ObservedGeneration: bp.Generation, LastTransitionTime: metav1.NewTime(now)}
@@ -31,5 +32,18 @@ func UpgradeStatus(bp *platformv1.Blueprint, installed string, now time.Time) pl
 		c.Message = fmt.Sprintf("%s is installed", have)
 	}
 	meta.SetStatusCondition(&st.Conditions, c)
+	st.UpgradePullRequest = openUpgrade(bp.Status.UpgradePullRequest, have)
 	return st
+}
+
+// openUpgrade keeps a recorded upgrade pull request until the installed
+// version reaches the version it proposed.
+func openUpgrade(pr *platformv1.UpgradePullRequest, installed *semver.Version) *platformv1.UpgradePullRequest {
+	if pr == nil {
+		return nil
+	}
+	if to, err := semver.StrictNewVersion(pr.Version); err == nil && installed != nil && !installed.LessThan(to) {
+		return nil
+	}
+	return pr.DeepCopy()
 }

@@ -66,10 +66,23 @@ type BlueprintStatus struct {
 	// InstalledVersion is the blueprint version in the instance lock.
 	// +optional
 	InstalledVersion string `json:"installedVersion,omitempty"`
+	// UpgradePullRequest is the pull request the lifecycle manager opened
+	// in the instance repository to upgrade to its Version; kept until the
+	// installed version reaches it.
+	// +optional
+	UpgradePullRequest *UpgradePullRequest `json:"upgradePullRequest,omitempty"`
 	// +listType=map
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// UpgradePullRequest is an upgrade proposed as a pull request.
+type UpgradePullRequest struct {
+	// Version the pull request upgrades to.
+	// +kubebuilder:validation:MinLength=1
+	Version     string `json:"version"`
+	PullRequest `json:",inline"`
 }
 
 // Condition of a Blueprint and its reasons.
