@@ -266,3 +266,40 @@ func keys(m map[string][]byte) []string {
 	}
 	return out
 }
+
+// Heads reads branches and tags in one round trip, and TreeHash computes
+// locally the tree hash Gitea ends up with for the same files.
+func TestHeadsAndTreeHash(t *testing.T) {
+	c, ctx := fixedClock(srv.Client(t)), context.Background()
+	r := repo(t, c)
+	if heads, err := c.Heads(ctx, r, "main", "v1.0.0"); err != nil || len(heads) != 0 {
+		t.Fatalf("empty repository: %v %v", heads, err)
+	}
+	files := map[string][]byte{"blueprint.yaml": []byte("v: 1\n"), "chart/Chart.yaml": []byte("name: x\n"), "chart/templates/a.yaml": nil}
+	commit, _, err := c.PushTree(ctx, r, "main", files, "one", bot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.EnsureTag(ctx, r, "v1.0.0", commit); err != nil {
+		t.Fatal(err)
+	}
+	want, err := forge.TreeHash(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heads, err := c.Heads(ctx, r, "main", "v1.0.0", "v9.9.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"main", "v1.0.0"} {
+		if h := heads[n]; h.Commit != commit || h.Tree != want {
+			t.Errorf("%s: %+v, want commit %s tree %s", n, h, commit, want)
+		}
+	}
+	if _, ok := heads["v9.9.9"]; ok || len(heads) != 2 {
+		t.Fatalf("heads %v: a missing tag must be absent", heads)
+	}
+	if _, err := forge.TreeHash(map[string][]byte{"../escape": nil}); err == nil {
+		t.Error("path ../escape accepted")
+	}
+}

@@ -221,15 +221,9 @@ func (c *Client) Snapshot(ctx context.Context, r Repo, ref string) (map[string][
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: no branch, tag or commit %q: %w", r, ref, err)
 	}
-	cm, err := l.repo.CommitObject(*h)
-	if err != nil { // an annotated tag: its commit
-		tag, terr := l.repo.TagObject(*h)
-		if terr != nil {
-			return nil, "", fmt.Errorf("%s at %s: %w", r, ref, err)
-		}
-		if cm, err = tag.Commit(); err != nil {
-			return nil, "", fmt.Errorf("%s at %s: %w", r, ref, err)
-		}
+	cm, err := commitOf(l.repo, *h)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s at %s: %w", r, ref, err)
 	}
 	files, err := filesOf(cm)
 	if err != nil {
