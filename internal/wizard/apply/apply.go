@@ -50,51 +50,76 @@ type Record struct {
 	At   time.Time `json:"at"`
 }
 
-// JournalFile sits in the configuration's directory.
-const JournalFile = ".catalyst-apply.json"
-
-// PlanFile is the saved plan that approval refers to.
-const PlanFile = "catalyst.tfplan"
-
-// Journal lists the completed steps.
-type Journal struct {
-	Records []Record `json:"records"`
+// Journal records the completed steps durably, before the next starts. The
+// wizard's is its Store, shared by replicas and guarded by a lease (Append
+// fails once another replica has taken the apply over); FileJournal keeps
+// them beside the configuration.
+type Journal interface {
+	// Load returns the completed steps and the saved plan (nil if none is
+	// held apart from the work directory).
+	Load(ctx context.Context) ([]Record, []byte, error)
+	// Append records a step; plan is the saved plan after StepPlan, nil
+	// otherwise.
+	Append(ctx context.Context, r Record, plan []byte) error
 }
 
 // Done returns the completed steps.
-func (j *Journal) Done() map[Step]bool {
+func Done(records []Record) map[Step]bool {
 	out := map[Step]bool{}
-	for _, r := range j.Records {
+	for _, r := range records {
 		out[r.Step] = true
 	}
 	return out
 }
 
-// LoadJournal reads dir's journal; none yet is an empty journal.
-func LoadJournal(dir string) (*Journal, error) {
-	data, err := os.ReadFile(filepath.Join(dir, JournalFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return &Journal{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var j Journal
-	if err := json.Unmarshal(data, &j); err != nil {
-		return nil, fmt.Errorf("%s: %w", JournalFile, err)
-	}
-	return &j, nil
+// JournalFile is FileJournal's file in the configuration's directory.
+const JournalFile = ".catalyst-apply.json"
+
+// PlanFile is the saved plan that approval refers to.
+const PlanFile = "catalyst.tfplan"
+
+// initMarker says this work directory was initialised: a journal's init
+// may have run on another replica, whose .terraform is not here.
+const initMarker = ".catalyst-initialised"
+
+// FileJournal keeps the journal in Dir (one process; tests and tools).
+type FileJournal struct{ Dir string }
+
+type fileJournal struct {
+	Records []Record `json:"records"`
 }
 
-// record appends a step and writes the journal durably (temp, fsync,
-// rename) before the next step starts.
-func record(dir string, j *Journal, r Record) error {
-	j.Records = append(j.Records, r)
-	data, err := json.MarshalIndent(j, "", "  ")
+// Load implements Journal.
+func (f FileJournal) Load(context.Context) ([]Record, []byte, error) {
+	data, err := os.ReadFile(filepath.Join(f.Dir, JournalFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var j fileJournal
+	if err := json.Unmarshal(data, &j); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", JournalFile, err)
+	}
+	return j.Records, nil, nil
+}
+
+// Append implements Journal: temp, fsync, rename. The plan stays in Dir.
+func (f FileJournal) Append(ctx context.Context, r Record, _ []byte) error {
+	records, _, err := f.Load(ctx)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".journal-*")
+	data, err := json.MarshalIndent(fileJournal{Records: append(records, r)}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeDurably(filepath.Join(f.Dir, JournalFile), data)
+}
+
+func writeDurably(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
 		return err
 	}
@@ -110,7 +135,7 @@ func record(dir string, j *Journal, r Record) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, JournalFile))
+	return os.Rename(tmp.Name(), path)
 }
 
 // ErrAwaitingApproval: the plan is ready; a person must approve it.
@@ -120,6 +145,8 @@ var ErrAwaitingApproval = errors.New("the plan awaits approval")
 type Runner struct {
 	Tofu string // path of the tofu binary
 	Dir  string
+	// Journal records the steps; nil is FileJournal{Dir}.
+	Journal Journal
 	// Passphrase encrypts the state and the plan (at least 16 characters).
 	Passphrase string
 	// Env are extra variables, e.g. TF_VAR_hcloud_token; never logged.
@@ -131,6 +158,47 @@ type Runner struct {
 	OnStep func(Record)
 	// OnStart is told of each command step as it starts.
 	OnStart func(Step)
+}
+
+func (r *Runner) journal() Journal {
+	if r.Journal == nil {
+		return FileJournal{Dir: r.Dir}
+	}
+	return r.Journal
+}
+
+// record appends a step and tells OnStep.
+func (r *Runner) record(ctx context.Context, rec Record, plan []byte) error {
+	if err := r.journal().Append(ctx, rec, plan); err != nil {
+		return fmt.Errorf("record %s: %w", rec.Step, err)
+	}
+	if r.OnStep != nil {
+		r.OnStep(rec)
+	}
+	return nil
+}
+
+// local makes this work directory ready for the steps after those done,
+// which may have run on another replica: tofu initialised here (init is
+// repeatable; it is not journalled again) and the saved plan in place.
+func (r *Runner) local(ctx context.Context, done map[Step]bool, plan []byte) error {
+	if !done[StepInit] {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(r.Dir, initMarker)); errors.Is(err, os.ErrNotExist) {
+		if err := r.exec(ctx, true, commands[StepInit]...); err != nil {
+			return err
+		}
+		if err := writeDurably(filepath.Join(r.Dir, initMarker), nil); err != nil {
+			return err
+		}
+	}
+	if done[StepPlan] && !done[StepApply] && plan != nil {
+		if _, err := os.Stat(filepath.Join(r.Dir, PlanFile)); errors.Is(err, os.ErrNotExist) {
+			return writeDurably(filepath.Join(r.Dir, PlanFile), plan)
+		}
+	}
+	return nil
 }
 
 // encryption is OpenTofu's state and plan encryption configuration.
@@ -190,16 +258,20 @@ func (r *Runner) Run(ctx context.Context) error {
 		return err
 	}
 	for {
-		j, err := LoadJournal(r.Dir)
+		records, plan, err := r.journal().Load(ctx)
 		if err != nil {
 			return err
 		}
-		step := Next(j.Done())
+		done := Done(records)
+		step := Next(done)
 		switch step {
 		case StepDone:
 			return nil
 		case StepApprove:
 			return ErrAwaitingApproval
+		}
+		if err := r.local(ctx, done, plan); err != nil {
+			return err
 		}
 		if r.OnStart != nil {
 			r.OnStart(step)
@@ -210,18 +282,32 @@ func (r *Runner) Run(ctx context.Context) error {
 		if err := ctx.Err(); err != nil { // killed mid-step: not completed
 			return err
 		}
-		rec := Record{Step: step, At: r.Now()}
-		if err := record(r.Dir, j, rec); err != nil {
-			return fmt.Errorf("record %s: %w", step, err)
+		var saved []byte
+		switch step {
+		case StepInit:
+			if err := writeDurably(filepath.Join(r.Dir, initMarker), nil); err != nil {
+				return err
+			}
+		case StepPlan: // encrypted by tofu's plan encryption
+			if saved, err = os.ReadFile(filepath.Join(r.Dir, PlanFile)); err != nil {
+				return err
+			}
 		}
-		if r.OnStep != nil {
-			r.OnStep(rec)
+		if err := r.record(ctx, Record{Step: step, At: r.Now()}, saved); err != nil {
+			return err
 		}
 	}
 }
 
 // Plan returns the saved plan as text, for the approval page.
 func (r *Runner) Plan(ctx context.Context) (string, error) {
+	records, plan, err := r.journal().Load(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := r.local(ctx, Done(records), plan); err != nil {
+		return "", err
+	}
 	var b strings.Builder
 	saved := r.Log
 	r.Log = &b
@@ -233,49 +319,42 @@ func (r *Runner) Plan(ctx context.Context) (string, error) {
 }
 
 // Approve records a person's approval of the saved plan.
-func (r *Runner) Approve(by string) error {
-	j, err := LoadJournal(r.Dir)
+func (r *Runner) Approve(ctx context.Context, by string) error {
+	records, _, err := r.journal().Load(ctx)
 	if err != nil {
 		return err
 	}
-	if Next(j.Done()) != StepApprove {
-		return fmt.Errorf("nothing to approve: the next step is %q", Next(j.Done()))
+	if next := Next(Done(records)); next != StepApprove {
+		return fmt.Errorf("nothing to approve: the next step is %q", next)
 	}
-	rec := Record{Step: StepApprove, By: by, At: r.Now()}
-	if err := record(r.Dir, j, rec); err != nil {
-		return err
-	}
-	if r.OnStep != nil {
-		r.OnStep(rec)
-	}
-	return nil
+	return r.record(ctx, Record{Step: StepApprove, By: by, At: r.Now()}, nil)
 }
 
 // Destroy tears everything down; tofu destroys dependants before what they
-// depend on. It needs an approval recorded by ApproveDestroy first.
+// depend on. by is the person who asked for it.
 func (r *Runner) Destroy(ctx context.Context, by string) error {
-	j, err := LoadJournal(r.Dir)
+	records, plan, err := r.journal().Load(ctx)
 	if err != nil {
 		return err
 	}
-	if !j.Done()[StepApply] {
+	done := Done(records)
+	if !done[StepApply] {
 		return errors.New("nothing was applied: there is nothing to destroy")
 	}
-	if r.OnStart != nil {
-		r.OnStart(StepDestroy)
+	if done[StepDestroy] {
+		return errors.New("already destroyed")
 	}
 	if err := r.stopOrphan(); err != nil {
 		return err
 	}
+	if err := r.local(ctx, done, plan); err != nil {
+		return err
+	}
+	if r.OnStart != nil {
+		r.OnStart(StepDestroy)
+	}
 	if err := r.exec(ctx, true, "destroy", "-input=false", "-no-color", "-auto-approve"); err != nil {
 		return err
 	}
-	rec := Record{Step: StepDestroy, By: by, At: r.Now()}
-	if err := record(r.Dir, j, rec); err != nil {
-		return err
-	}
-	if r.OnStep != nil {
-		r.OnStep(rec)
-	}
-	return nil
+	return r.record(ctx, Record{Step: StepDestroy, By: by, At: r.Now()}, nil)
 }

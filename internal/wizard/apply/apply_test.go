@@ -100,10 +100,10 @@ func TestCrashBetweenStepsResumes(t *testing.T) {
 
 	var log3 bytes.Buffer
 	r3 := runner(t, tofu, dir, &log3) // another restart, then a person approves
-	if err := r3.Approve("admin"); err != nil {
+	if err := r3.Approve(context.Background(), "admin"); err != nil {
 		t.Fatal(err)
 	}
-	if err := r3.Approve("admin"); err == nil {
+	if err := r3.Approve(context.Background(), "admin"); err == nil {
 		t.Fatal("a second approval was accepted")
 	}
 	var seen []Step
@@ -114,13 +114,9 @@ func TestCrashBetweenStepsResumes(t *testing.T) {
 	if len(seen) != 1 || seen[0] != StepApply {
 		t.Fatalf("steps run after approval = %v, want [apply]", seen)
 	}
-	j, _ := LoadJournal(dir)
-	var steps []string
-	for _, r := range j.Records {
-		steps = append(steps, string(r.Step))
-	}
-	if strings.Join(steps, ",") != "init,plan,approve,apply" || j.Records[2].By != "admin" {
-		t.Fatalf("journal = %v", j.Records)
+	records, _, _ := FileJournal{Dir: dir}.Load(context.Background())
+	if stepsOf(records) != "init,plan,approve,apply" || records[2].By != "admin" {
+		t.Fatalf("journal = %v", records)
 	}
 	state, err := os.ReadFile(filepath.Join(dir, "terraform.tfstate"))
 	if err != nil {
@@ -157,5 +153,76 @@ func TestShortPassphraseRefused(t *testing.T) {
 	r := &Runner{Tofu: "tofu", Dir: t.TempDir(), Passphrase: "short"}
 	if err := r.Run(context.Background()); err == nil {
 		t.Fatal("a short passphrase was accepted")
+	}
+}
+
+func stepsOf(records []Record) string {
+	var steps []string
+	for _, r := range records {
+		steps = append(steps, string(r.Step))
+	}
+	return strings.Join(steps, ",")
+}
+
+// memJournal is a journal shared by runners in different directories, as
+// the wizard's Store is shared by replicas (the Store itself is tested by
+// storetest against the real databases).
+type memJournal struct {
+	records []Record
+	plan    []byte
+}
+
+func (m *memJournal) Load(context.Context) ([]Record, []byte, error) { return m.records, m.plan, nil }
+func (m *memJournal) Append(_ context.Context, r Record, plan []byte) error {
+	m.records = append(m.records, r)
+	if plan != nil {
+		m.plan = plan
+	}
+	return nil
+}
+
+// TestAnotherReplicaResumes: one replica inits and plans, then dies with
+// its disk; another, with only the shared journal and the configuration,
+// shows the saved plan, is approved and applies it, without journalling
+// init again (it initialises its own directory).
+func TestAnotherReplicaResumes(t *testing.T) {
+	tofu := tofuBin(t)
+	j := &memJournal{}
+	dirA, dirB := t.TempDir(), t.TempDir()
+	for _, d := range []string{dirA, dirB} {
+		if err := os.WriteFile(filepath.Join(d, "main.tf"), []byte(config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logA bytes.Buffer
+	a := runner(t, tofu, dirA, &logA)
+	a.Journal = j
+	if err := a.Run(context.Background()); !errors.Is(err, ErrAwaitingApproval) {
+		t.Fatalf("replica A = %v\n%s", err, logA.String())
+	}
+	if len(j.plan) == 0 || bytes.Contains(j.plan, []byte("PLAINTEXT-MARKER")) {
+		t.Fatalf("journalled plan: %d bytes, readable %v; want the plan, encrypted", len(j.plan), bytes.Contains(j.plan, []byte("PLAINTEXT-MARKER")))
+	}
+
+	var logB bytes.Buffer
+	b := runner(t, tofu, dirB, &logB)
+	b.Journal = j
+	plan, err := b.Plan(context.Background())
+	if err != nil || !strings.Contains(plan, "2 to add") {
+		t.Fatalf("replica B shows the plan: %v\n%s\n%s", err, plan, logB.String())
+	}
+	if err := b.Approve(context.Background(), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Run(context.Background()); err != nil {
+		t.Fatalf("replica B applies: %v\n%s", err, logB.String())
+	}
+	if got := stepsOf(j.records); got != "init,plan,approve,apply" {
+		t.Fatalf("journal = %s", got)
+	}
+	var out bytes.Buffer
+	b.Log = &out
+	if err := b.tofu(context.Background(), "output", "-raw", "cluster"); err != nil || !strings.HasSuffix(out.String(), "cluster-on-net-PLAINTEXT-MARKER") {
+		t.Fatalf("replica B's applied output = %q, %v", out.String(), err)
 	}
 }

@@ -18,8 +18,16 @@ import (
 	"github.com/openova-io/openova/internal/wizard/apply"
 )
 
-// runFile names the bootstrap a work directory belongs to, so a restarted
-// wizard can resume it.
+// Managed apply. The journal (steps, status, saved plan, event feed) is in
+// the Store, shared by replicas; the replica running an apply holds its
+// lease, renews it while tofu runs and gives it up when the run stops. A
+// replica that dies stops renewing: once the lease has expired (by the
+// database's clock) any replica resumes the apply, in its own work
+// directory, from the last recorded step. The OpenTofu state itself is in
+// the customer's archival S3 (the generated backend, locked with
+// use_lockfile), never in a replica's directory.
+
+// runFile marks a work directory whose configuration is written.
 const runFile = ".catalyst-run.json"
 
 type runMeta struct {
@@ -41,38 +49,90 @@ func TerraformConfig(_ *wizard.Bootstrap, t *filetree.Tree) (map[string][]byte, 
 	return out, nil
 }
 
-// runs tracks this replica's running applies and each directory's feed.
+// runs tracks this replica's running applies and wakes its event streams.
 type runs struct {
-	mu      sync.Mutex
-	active  map[string]bool
-	logs    map[string]*apply.EventLog
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	started bool
+	mu     sync.Mutex
+	active map[string]bool
+	wake   map[string]chan struct{}
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	loop   sync.Once
 }
 
 func newRuns() *runs {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &runs{active: map[string]bool{}, logs: map[string]*apply.EventLog{}, ctx: ctx, cancel: cancel}
+	return &runs{active: map[string]bool{}, wake: map[string]chan struct{}{}, ctx: ctx, cancel: cancel}
 }
+
+func runKey(b *wizard.Bootstrap) string { return b.OrgID + "/" + b.ID }
 
 func (s *Server) workDir(b *wizard.Bootstrap) string {
 	return filepath.Join(s.ApplyDir, b.OrgID+"-"+b.ID)
 }
 
-func (s *Server) eventLog(dir string) (*apply.EventLog, error) {
+// woken returns a channel closed at the next local append to b's feed.
+func (s *Server) woken(b *wizard.Bootstrap) <-chan struct{} {
 	s.runs.mu.Lock()
 	defer s.runs.mu.Unlock()
-	if l, ok := s.runs.logs[dir]; ok {
-		return l, nil
+	ch, ok := s.runs.wake[runKey(b)]
+	if !ok {
+		ch = make(chan struct{})
+		s.runs.wake[runKey(b)] = ch
 	}
-	l, err := apply.OpenEventLog(dir)
+	return ch
+}
+
+func (s *Server) wakeStreams(b *wizard.Bootstrap) {
+	s.runs.mu.Lock()
+	defer s.runs.mu.Unlock()
+	if ch, ok := s.runs.wake[runKey(b)]; ok {
+		close(ch)
+		delete(s.runs.wake, runKey(b))
+	}
+}
+
+// storeFeed appends an apply's events to the Store, bounded.
+type storeFeed struct {
+	s *Server
+	b *wizard.Bootstrap
+}
+
+func (f storeFeed) Append(e apply.Event) error {
+	ev := &wizard.ApplyEvent{Kind: e.Kind, Step: string(e.Step), By: e.By, Text: e.Text, At: e.At}
+	err := f.s.Store.AppendApplyEvent(context.Background(), f.b.OrgID, f.b.ID, ev, f.s.KeepLogLines)
+	f.s.wakeStreams(f.b)
+	return err
+}
+
+// storeJournal is apply.Journal on the Store, recording as this replica.
+type storeJournal struct {
+	s *Server
+	b *wizard.Bootstrap
+}
+
+func (j storeJournal) Load(ctx context.Context) ([]apply.Record, []byte, error) {
+	run, err := j.s.Store.ApplyRun(ctx, j.b.OrgID, j.b.ID)
+	if wizard.ErrorCode(err) == wizard.ENOTFOUND {
+		return nil, nil, nil
+	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s.runs.logs[dir] = l
-	return l, nil
+	return records(run), run.Plan, nil
+}
+
+func (j storeJournal) Append(ctx context.Context, r apply.Record, plan []byte) error {
+	return j.s.Store.AppendApplyStep(ctx, j.b.OrgID, j.b.ID, j.s.ReplicaID,
+		wizard.ApplyRecord{Step: string(r.Step), By: r.By, At: r.At}, plan)
+}
+
+func records(run *wizard.ApplyRun) []apply.Record {
+	out := []apply.Record{}
+	for _, st := range run.Steps {
+		out = append(out, apply.Record{Step: apply.Step(st.Step), By: st.By, At: st.At})
+	}
+	return out
 }
 
 // runner builds a Runner with the held credentials unsealed into its
@@ -85,7 +145,7 @@ func (s *Server) runner(ctx context.Context, b *wizard.Bootstrap, dir string) (*
 	if _, ok := sealed["state-passphrase"]; !ok {
 		return nil, nil, wizard.Errorf(wizard.ECONFLICT, "generate the state passphrase on the credentials step first: it encrypts the OpenTofu state")
 	}
-	r := &apply.Runner{Tofu: s.Tofu, Dir: dir, Now: s.Now}
+	r := &apply.Runner{Tofu: s.Tofu, Dir: dir, Now: s.Now, Journal: storeJournal{s, b}}
 	plain := map[string]string{}
 	var vals []string
 	for name, box := range sealed {
@@ -100,9 +160,9 @@ func (s *Server) runner(ctx context.Context, b *wizard.Bootstrap, dir string) (*
 	return r, vals, nil
 }
 
-// prepare writes the configuration once: a directory with a journal is
-// resumed as it is, since an approved plan refers to exactly that
-// configuration.
+// prepare writes the configuration into this replica's work directory
+// once. Generation is deterministic, so a replica resuming another's apply
+// writes the same files; an approved plan carries its configuration.
 func (s *Server) prepare(b *wizard.Bootstrap, dir string) error {
 	if _, err := os.Stat(filepath.Join(dir, runFile)); err == nil {
 		return nil
@@ -142,59 +202,107 @@ func writeFileAtomic(path string, data []byte) error {
 	return os.Rename(tmp, path)
 }
 
-// start runs fn in the background for dir unless a run is already active
-// on this replica. fn gets the runs' context, cancelled by Close, and
-// returns the run's last event, appended once the run is no longer active
-// so that a client acting on it finds the directory free.
-func (s *Server) start(dir string, fn func(ctx context.Context) func()) bool {
+// ensureRun creates b's journal row if it has none.
+func (s *Server) ensureRun(ctx context.Context, b *wizard.Bootstrap) error {
+	err := s.Store.CreateApplyRun(ctx, &wizard.ApplyRun{OrgID: b.OrgID, BootstrapID: b.ID, Created: s.Now()})
+	if wizard.ErrorCode(err) == wizard.ECONFLICT {
+		return nil
+	}
+	return err
+}
+
+// start runs fn in the background for b if this replica takes the apply's
+// lease (false: it runs here or on another replica already). The lease is
+// renewed while fn runs; losing it cancels fn's context, which kills tofu.
+// fn returns the run's last event, appended once the lease is given up so
+// that a client acting on it finds the apply free.
+func (s *Server) start(ctx context.Context, b *wizard.Bootstrap, fn func(ctx context.Context) func()) (bool, error) {
+	key := runKey(b)
 	s.runs.mu.Lock()
 	defer s.runs.mu.Unlock()
-	if s.runs.active[dir] {
-		return false
+	if s.runs.active[key] {
+		return false, nil
 	}
-	s.runs.active[dir] = true
+	ok, err := s.Store.AcquireApplyLease(ctx, b.OrgID, b.ID, s.ReplicaID, s.ApplyLease)
+	if err != nil || !ok {
+		return false, err
+	}
+	s.runs.active[key] = true
 	s.runs.wg.Add(1)
 	go func() {
 		defer s.runs.wg.Done()
-		last := fn(s.runs.ctx)
+		runCtx, cancel := context.WithCancel(s.runs.ctx)
+		renewed := make(chan struct{})
+		go func() {
+			defer close(renewed)
+			s.renew(runCtx, b, cancel)
+		}()
+		last := fn(runCtx)
+		cancel()
+		<-renewed
+		if err := s.Store.ReleaseApplyLease(context.Background(), b.OrgID, b.ID, s.ReplicaID); err != nil {
+			s.Logger.Error("release apply lease", "bootstrap", b.ID, "err", err)
+		}
 		s.runs.mu.Lock()
-		delete(s.runs.active, dir)
+		delete(s.runs.active, key)
 		s.runs.mu.Unlock()
 		if last != nil {
 			last()
 		}
 	}()
-	return true
+	return true, nil
 }
 
-func (s *Server) running(dir string) bool {
-	s.runs.mu.Lock()
-	defer s.runs.mu.Unlock()
-	return s.runs.active[dir]
+// renew keeps the lease until ctx ends; a lease lost (taken over after a
+// stall longer than its TTL) or unrenewable stops the run.
+func (s *Server) renew(ctx context.Context, b *wizard.Bootstrap, stop context.CancelFunc) {
+	t := time.NewTicker(s.ApplyLease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ok, err := s.Store.AcquireApplyLease(ctx, b.OrgID, b.ID, s.ReplicaID, s.ApplyLease)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil || !ok {
+			s.Logger.Error("apply lease lost: stopping this replica's run", "bootstrap", b.ID, "err", err)
+			stop()
+			return
+		}
+	}
 }
 
 // execute carries out the remaining steps (or destroy) and feeds events.
-func (s *Server) execute(ctx context.Context, b *wizard.Bootstrap, dir string, destroyBy string) func() {
-	log, err := s.eventLog(dir)
-	if err != nil {
-		s.Logger.Error("apply feed", "bootstrap", b.ID, "err", err)
-		return nil
+func (s *Server) execute(ctx context.Context, b *wizard.Bootstrap, destroyBy string) func() {
+	feed := storeFeed{s, b}
+	final := func(status string) func() {
+		return func() {
+			if err := s.Store.SetApplyStatus(context.Background(), b.OrgID, b.ID, status); err != nil {
+				s.Logger.Error("apply status", "bootstrap", b.ID, "err", err)
+			}
+			feed.Append(apply.Event{Kind: apply.EventStatus, Text: status, At: s.Now()})
+		}
 	}
-	final := func(text string) func() {
-		return func() { log.Append(apply.Event{Kind: apply.EventStatus, Text: text, At: s.Now()}) }
+	dir := s.workDir(b)
+	if err := s.prepare(b, dir); err != nil {
+		return final("failed: " + err.Error())
 	}
 	r, secretVals, err := s.runner(ctx, b, dir)
 	if err != nil {
 		return final("failed: " + err.Error())
 	}
 	var current apply.Step
-	lw := &apply.LineWriter{Log: log, Secrets: secretVals, Now: s.Now, Step: func() apply.Step { return current }}
+	lw := &apply.LineWriter{Feed: feed, Secrets: secretVals, Now: s.Now, Step: func() apply.Step { return current }}
 	r.Log = lw
 	r.OnStart = func(st apply.Step) { current = st }
 	r.OnStep = func(rec apply.Record) {
-		log.Append(apply.Event{Kind: apply.EventStep, Step: rec.Step, By: rec.By, At: rec.At})
+		feed.Append(apply.Event{Kind: apply.EventStep, Step: rec.Step, By: rec.By, At: rec.At})
 	}
-	log.Append(apply.Event{Kind: apply.EventStatus, Text: "running", At: s.Now()})
+	feed.Append(apply.Event{Kind: apply.EventStatus, Text: "running", At: s.Now()})
 	if destroyBy != "" {
 		err = r.Destroy(ctx, destroyBy)
 	} else {
@@ -205,7 +313,7 @@ func (s *Server) execute(ctx context.Context, b *wizard.Bootstrap, dir string, d
 	case errors.Is(err, apply.ErrAwaitingApproval):
 		return final("awaiting-approval")
 	case ctx.Err() != nil:
-		return nil // the wizard is stopping: the journal says where to resume
+		return nil // stopping, or the lease was lost: the journal says where to resume
 	case err != nil:
 		return final("failed: " + err.Error())
 	case destroyBy != "":
@@ -215,90 +323,110 @@ func (s *Server) execute(ctx context.Context, b *wizard.Bootstrap, dir string, d
 	}
 }
 
-// Resume continues every apply whose journal says a command step is next:
-// a restarted wizard finishes what a crashed one started. A plan awaiting
-// approval stays waiting.
+// Resume continues every apply whose status is running and whose lease is
+// free or expired, now and then every lease period until Close: a
+// restarted wizard, or a surviving replica, finishes what a dead one
+// started. A plan awaiting approval stays waiting.
 func (s *Server) Resume(ctx context.Context) error {
-	if s.ApplyDir == "" {
+	if s.ApplyDir == "" || s.Tofu == "" {
 		return nil
 	}
-	metas, err := filepath.Glob(filepath.Join(s.ApplyDir, "*", runFile))
+	err := s.resumeOnce(ctx)
+	s.runs.loop.Do(func() {
+		s.runs.wg.Add(1)
+		go func() {
+			defer s.runs.wg.Done()
+			t := time.NewTicker(s.ApplyLease)
+			defer t.Stop()
+			for {
+				select {
+				case <-s.runs.ctx.Done():
+					return
+				case <-t.C:
+					if err := s.resumeOnce(s.runs.ctx); err != nil && s.runs.ctx.Err() == nil {
+						s.Logger.Error("resume applies", "err", err)
+					}
+				}
+			}
+		}()
+	})
+	return err
+}
+
+func (s *Server) resumeOnce(ctx context.Context) error {
+	runs, err := s.Store.ResumableApplyRuns(ctx)
 	if err != nil {
 		return err
 	}
-	for _, m := range metas {
-		data, err := os.ReadFile(m)
+	for _, run := range runs {
+		b, err := s.Store.Bootstrap(ctx, run.OrgID, run.BootstrapID)
 		if err != nil {
-			return err
-		}
-		var meta runMeta
-		if err := json.Unmarshal(data, &meta); err != nil {
-			return fmt.Errorf("%s: %w", m, err)
-		}
-		dir := filepath.Dir(m)
-		j, err := apply.LoadJournal(dir)
-		if err != nil {
-			return err
-		}
-		done := j.Done()
-		if next := apply.Next(done); next == apply.StepApprove || next == apply.StepDone || done[apply.StepDestroy] {
+			s.Logger.Warn("apply to resume has no bootstrap", "bootstrap", run.BootstrapID, "err", err)
 			continue
 		}
-		b, err := s.Store.Bootstrap(ctx, meta.OrgID, meta.BootstrapID)
-		if err != nil {
-			s.Logger.Warn("apply to resume has no bootstrap", "dir", dir, "err", err)
-			continue
+		if _, err := s.start(ctx, b, func(ctx context.Context) func() { return s.execute(ctx, b, "") }); err != nil {
+			return err
 		}
-		s.start(dir, func(ctx context.Context) func() { return s.execute(ctx, b, dir, "") })
 	}
 	return nil
 }
 
-// Close stops the running applies (tofu is killed; completed steps are
-// journalled) and waits for them.
+// Close stops this replica's applies (tofu is killed; completed steps are
+// journalled, the leases given up for another replica) and waits for them.
 func (s *Server) Close() {
 	s.runs.cancel()
 	s.runs.wg.Wait()
 }
 
-func (s *Server) applyEnabled(w http.ResponseWriter, r *http.Request) (*wizard.Bootstrap, string, bool) {
+func (s *Server) applyEnabled(w http.ResponseWriter, r *http.Request) (*wizard.Bootstrap, bool) {
 	if s.ApplyDir == "" || s.Tofu == "" {
 		s.fail(w, r, wizard.Errorf(wizard.ECONFLICT, "managed apply is off: start catalyst bootstrap with --tofu (and a --data-dir)"))
-		return nil, "", false
+		return nil, false
 	}
 	b, err := s.load(r)
 	if err != nil {
 		s.fail(w, r, err)
-		return nil, "", false
+		return nil, false
 	}
-	return b, s.workDir(b), true
+	return b, true
 }
 
 // applyStatus is GET .../apply and the answer of every apply call.
 type applyStatus struct {
 	Running bool           `json:"running"`
 	Next    string         `json:"next"`
+	Status  string         `json:"status"`
 	Steps   []apply.Record `json:"steps"`
 	Plan    string         `json:"plan,omitempty"`
 }
 
-func (s *Server) status(ctx context.Context, b *wizard.Bootstrap, dir string, withPlan bool) (*applyStatus, error) {
-	j, err := apply.LoadJournal(dir)
+// run is b's journal; an apply never started has an empty one.
+func (s *Server) run(ctx context.Context, b *wizard.Bootstrap) (*wizard.ApplyRun, error) {
+	run, err := s.Store.ApplyRun(ctx, b.OrgID, b.ID)
+	if wizard.ErrorCode(err) == wizard.ENOTFOUND {
+		return &wizard.ApplyRun{OrgID: b.OrgID, BootstrapID: b.ID}, nil
+	}
+	return run, err
+}
+
+func (s *Server) status(ctx context.Context, b *wizard.Bootstrap, withPlan bool) (*applyStatus, error) {
+	run, err := s.run(ctx, b)
 	if err != nil {
 		return nil, err
 	}
-	s.runs.mu.Lock()
-	st := &applyStatus{Running: s.runs.active[dir], Next: string(apply.Next(j.Done())), Steps: j.Records}
-	s.runs.mu.Unlock()
-	if j.Done()[apply.StepDestroy] {
+	recs := records(run)
+	done := apply.Done(recs)
+	st := &applyStatus{Running: run.Holder != "", Next: string(apply.Next(done)), Status: run.Status, Steps: recs}
+	if done[apply.StepDestroy] {
 		st.Next = "destroyed"
 	} else if st.Next == "" {
 		st.Next = "done"
 	}
-	if st.Steps == nil {
-		st.Steps = []apply.Record{}
-	}
 	if withPlan && st.Next == string(apply.StepApprove) {
+		dir := s.workDir(b)
+		if err := s.prepare(b, dir); err != nil {
+			return nil, err
+		}
 		r, _, err := s.runner(ctx, b, dir)
 		if err != nil {
 			return nil, err
@@ -311,7 +439,7 @@ func (s *Server) status(ctx context.Context, b *wizard.Bootstrap, dir string, wi
 }
 
 func (s *Server) startApply(w http.ResponseWriter, r *http.Request) {
-	b, dir, ok := s.applyEnabled(w, r)
+	b, ok := s.applyEnabled(w, r)
 	if !ok {
 		return
 	}
@@ -319,21 +447,40 @@ func (s *Server) startApply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, wizard.Errorf(wizard.ECONFLICT, "bootstrap %s is completed: its credentials are wiped", b.ID))
 		return
 	}
-	if _, _, err := s.runner(r.Context(), b, dir); err != nil {
+	if _, _, err := s.runner(r.Context(), b, s.workDir(b)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.prepare(b, dir); err != nil {
+	if err := s.prepare(b, s.workDir(b)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.start(dir, func(ctx context.Context) func() { return s.execute(ctx, b, dir, "") })
+	if err := s.ensureRun(r.Context(), b); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	run, err := s.run(r.Context(), b)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// Resumable from now on, by this replica or another.
+	if next := apply.Next(apply.Done(records(run))); next != apply.StepApprove && next != apply.StepDone {
+		if err := s.Store.SetApplyStatus(r.Context(), b.OrgID, b.ID, wizard.ApplyRunning); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if _, err := s.start(r.Context(), b, func(ctx context.Context) func() { return s.execute(ctx, b, "") }); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.audit(r.Context(), who(r), "apply.start", b.ID)
-	s.answerStatus(w, r, b, dir, http.StatusAccepted)
+	s.answerStatus(w, r, b, http.StatusAccepted)
 }
 
-func (s *Server) answerStatus(w http.ResponseWriter, r *http.Request, b *wizard.Bootstrap, dir string, code int) {
-	st, err := s.status(r.Context(), b, dir, false)
+func (s *Server) answerStatus(w http.ResponseWriter, r *http.Request, b *wizard.Bootstrap, code int) {
+	st, err := s.status(r.Context(), b, false)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -342,11 +489,11 @@ func (s *Server) answerStatus(w http.ResponseWriter, r *http.Request, b *wizard.
 }
 
 func (s *Server) getApply(w http.ResponseWriter, r *http.Request) {
-	b, dir, ok := s.applyEnabled(w, r)
+	b, ok := s.applyEnabled(w, r)
 	if !ok {
 		return
 	}
-	st, err := s.status(r.Context(), b, dir, true)
+	st, err := s.status(r.Context(), b, true)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -354,99 +501,128 @@ func (s *Server) getApply(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
+// approveApply records a person's approval under the apply's lease, then
+// runs the apply.
 func (s *Server) approveApply(w http.ResponseWriter, r *http.Request) {
-	b, dir, ok := s.applyEnabled(w, r)
+	b, ok := s.applyEnabled(w, r)
 	if !ok {
 		return
 	}
-	rn, _, err := s.runner(r.Context(), b, dir)
+	rn, _, err := s.runner(r.Context(), b, s.workDir(b))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	log, err := s.eventLog(dir)
+	if err := s.ensureRun(r.Context(), b); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	held, err := s.Store.AcquireApplyLease(r.Context(), b.OrgID, b.ID, s.ReplicaID, s.ApplyLease)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	if !held || s.running(b) {
+		s.fail(w, r, wizard.Errorf(wizard.ECONFLICT, "a run of bootstrap %s is in progress; wait for it to finish", b.ID))
+		return
+	}
+	feed := storeFeed{s, b}
 	rn.OnStep = func(rec apply.Record) {
-		log.Append(apply.Event{Kind: apply.EventStep, Step: rec.Step, By: rec.By, At: rec.At})
+		feed.Append(apply.Event{Kind: apply.EventStep, Step: rec.Step, By: rec.By, At: rec.At})
 	}
-	if err := rn.Approve(who(r).user.Name); err != nil {
+	if err := rn.Approve(r.Context(), who(r).user.Name); err != nil {
+		s.Store.ReleaseApplyLease(r.Context(), b.OrgID, b.ID, s.ReplicaID)
 		s.fail(w, r, wizard.Errorf(wizard.ECONFLICT, "%v", err))
 		return
 	}
 	s.audit(r.Context(), who(r), "apply.approve", b.ID)
-	s.start(dir, func(ctx context.Context) func() { return s.execute(ctx, b, dir, "") })
-	s.answerStatus(w, r, b, dir, http.StatusAccepted)
+	if err := s.Store.SetApplyStatus(r.Context(), b.OrgID, b.ID, wizard.ApplyRunning); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.start(r.Context(), b, func(ctx context.Context) func() { return s.execute(ctx, b, "") }); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.answerStatus(w, r, b, http.StatusAccepted)
+}
+
+func (s *Server) running(b *wizard.Bootstrap) bool {
+	s.runs.mu.Lock()
+	defer s.runs.mu.Unlock()
+	return s.runs.active[runKey(b)]
 }
 
 func (s *Server) destroy(w http.ResponseWriter, r *http.Request) {
-	b, dir, ok := s.applyEnabled(w, r)
+	b, ok := s.applyEnabled(w, r)
 	if !ok {
 		return
 	}
-	j, err := apply.LoadJournal(dir)
+	run, err := s.run(r.Context(), b)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if !j.Done()[apply.StepApply] || j.Done()[apply.StepDestroy] {
+	if done := apply.Done(records(run)); !done[apply.StepApply] || done[apply.StepDestroy] {
 		s.fail(w, r, wizard.Errorf(wizard.ECONFLICT, "nothing applied to destroy"))
 		return
 	}
-	if _, _, err := s.runner(r.Context(), b, dir); err != nil {
+	if _, _, err := s.runner(r.Context(), b, s.workDir(b)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	by := who(r).user.Name
-	if !s.start(dir, func(ctx context.Context) func() { return s.execute(ctx, b, dir, by) }) {
+	started, err := s.start(r.Context(), b, func(ctx context.Context) func() { return s.execute(ctx, b, by) })
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !started {
 		s.fail(w, r, wizard.Errorf(wizard.ECONFLICT, "a run is in progress; wait for it to finish"))
 		return
 	}
 	s.audit(r.Context(), who(r), "apply.destroy", b.ID)
-	s.answerStatus(w, r, b, dir, http.StatusAccepted)
+	s.answerStatus(w, r, b, http.StatusAccepted)
 }
 
 // applyEvents streams the feed as server-sent events. Last-Event-ID (or
-// ?after=) resumes after an event, also across a wizard restart.
+// ?after=) resumes after an event, also on another replica or after a
+// restart. Appends on this replica wake the stream; another replica's are
+// seen at the next poll.
 func (s *Server) applyEvents(w http.ResponseWriter, r *http.Request) {
-	_, dir, ok := s.applyEnabled(w, r)
+	b, ok := s.applyEnabled(w, r)
 	if !ok {
-		return
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	log, err := s.eventLog(dir)
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	last := r.Header.Get("Last-Event-ID")
 	if last == "" {
 		last = r.URL.Query().Get("after")
 	}
-	after, _ := strconv.Atoi(last)
+	after, _ := strconv.ParseInt(last, 10, 64)
 	fl, _ := w.(http.Flusher)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no") // nginx: stream, do not buffer
 	w.WriteHeader(http.StatusOK)
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()
+	poll := time.NewTicker(time.Second)
+	defer poll.Stop()
 	for {
-		evs, wake, err := log.Since(after)
+		wake := s.woken(b)
+		evs, err := s.Store.ApplyEvents(r.Context(), b.OrgID, b.ID, after, 500)
 		if err != nil {
 			return
 		}
 		for _, e := range evs {
-			data, _ := json.Marshal(e)
+			data, _ := json.Marshal(apply.Event{ID: e.ID, Kind: e.Kind, Step: apply.Step(e.Step), By: e.By, Text: e.Text, At: e.At})
 			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, e.Kind, data)
 			after = e.ID
 		}
 		if fl != nil {
 			fl.Flush()
+		}
+		if len(evs) == 500 {
+			continue // more to send
 		}
 		select {
 		case <-r.Context().Done():
@@ -454,6 +630,7 @@ func (s *Server) applyEvents(w http.ResponseWriter, r *http.Request) {
 		case <-s.runs.ctx.Done():
 			return
 		case <-wake:
+		case <-poll.C:
 		case <-keepalive.C:
 			fmt.Fprint(w, ": keepalive\n\n")
 		}

@@ -53,13 +53,13 @@ func tofuBin(t *testing.T) string {
 
 // events reads the SSE feed after lastID until stop says so; the deadline
 // only guards against a hung test.
-func (c *client) events(id string, lastID int, stop func(apply.Event) bool) []apply.Event {
+func (c *client) events(id string, lastID int64, stop func(apply.Event) bool) []apply.Event {
 	c.h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", c.h.srv.URL+"/api/v1/bootstraps/"+id+"/apply/events", nil)
 	if lastID > 0 {
-		req.Header.Set("Last-Event-ID", strconv.Itoa(lastID))
+		req.Header.Set("Last-Event-ID", strconv.FormatInt(lastID, 10))
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
@@ -71,11 +71,11 @@ func (c *client) events(id string, lastID int, stop func(apply.Event) bool) []ap
 	}
 	var out []apply.Event
 	sc := bufio.NewScanner(res.Body)
-	var sseID int
+	var sseID int64
 	for sc.Scan() {
 		line := sc.Text()
 		if v, ok := strings.CutPrefix(line, "id: "); ok {
-			sseID, _ = strconv.Atoi(v)
+			sseID, _ = strconv.ParseInt(v, 10, 64)
 		}
 		data, ok := strings.CutPrefix(line, "data: ")
 		if !ok {
@@ -188,16 +188,15 @@ func TestManagedApplyThroughAPI(t *testing.T) {
 	}
 
 	dir := filepath.Join(h.dir, "apply")
-	j := journalOf(t, dir)
-	if got := stepsOf(j); got != "init,plan,approve,apply" || j.Records[2].By != "admin" {
-		t.Fatalf("journal = %s (%+v)", got, j.Records)
+	if got, run := stepsOf(t, h, id); got != "init,plan,approve,apply" || run.Steps[2].By != "admin" || run.Status != "done" || run.Holder != "" {
+		t.Fatalf("journal = %s (%+v)", got, run)
 	}
 
 	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/destroy", nil); code != http.StatusAccepted {
 		t.Fatalf("destroy = %d %s", code, data)
 	}
 	c.events(id, done[len(done)-1].ID, status("destroyed"))
-	if got := stepsOf(journalOf(t, dir)); got != "init,plan,approve,apply,destroy" {
+	if got, _ := stepsOf(t, h, id); got != "init,plan,approve,apply,destroy" {
 		t.Fatalf("journal after destroy = %s", got)
 	}
 
@@ -226,25 +225,18 @@ func TestManagedApplyThroughAPI(t *testing.T) {
 	}
 }
 
-func journalOf(t *testing.T, dir string) *apply.Journal {
+// stepsOf reads the apply's journal from the store.
+func stepsOf(t *testing.T, h *harness, id string) (string, *wizard.ApplyRun) {
 	t.Helper()
-	m, _ := filepath.Glob(filepath.Join(dir, "*", apply.JournalFile))
-	if len(m) != 1 {
-		t.Fatalf("journals = %v", m)
-	}
-	j, err := apply.LoadJournal(filepath.Dir(m[0]))
+	run, err := h.store.ApplyRun(context.Background(), orgOf(t, h), id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return j
-}
-
-func stepsOf(j *apply.Journal) string {
 	var s []string
-	for _, r := range j.Records {
-		s = append(s, string(r.Step))
+	for _, r := range run.Steps {
+		s = append(s, r.Step)
 	}
-	return strings.Join(s, ",")
+	return strings.Join(s, ","), run
 }
 
 func TestApplyOffWithoutTofu(t *testing.T) {

@@ -7,11 +7,14 @@ package http
 import (
 	"context"
 	"embed"
+	"encoding/hex"
+	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -45,6 +48,14 @@ type Config struct {
 	// ApplyConfig picks the files tofu runs from the generated tree;
 	// TerraformConfig (the default) takes terraform/.
 	ApplyConfig func(*wizard.Bootstrap, *filetree.Tree) (map[string][]byte, error)
+	// ReplicaID names this wizard process as the holder of apply leases
+	// (random by default: a restarted process is another holder).
+	ReplicaID string
+	// ApplyLease is how long an apply's lease lasts unrenewed (30s by
+	// default): the longest a dead replica's apply waits to be resumed.
+	ApplyLease time.Duration
+	// KeepLogLines bounds the log lines kept per apply (10000 by default).
+	KeepLogLines int
 	// OIDC turns single sign-on on; nil leaves local users only.
 	OIDC *OIDC
 }
@@ -69,6 +80,20 @@ func New(c Config) (*Server, error) {
 	}
 	if c.ApplyConfig == nil {
 		c.ApplyConfig = TerraformConfig
+	}
+	if c.ApplyLease <= 0 {
+		c.ApplyLease = 30 * time.Second
+	}
+	if c.KeepLogLines <= 0 {
+		c.KeepLogLines = 10000
+	}
+	if c.ReplicaID == "" {
+		id := make([]byte, 8)
+		if _, err := io.ReadFull(c.Random, id); err != nil {
+			return nil, fmt.Errorf("replica id: %w", err)
+		}
+		host, _ := os.Hostname()
+		c.ReplicaID = host + "-" + hex.EncodeToString(id)
 	}
 	s := &Server{Config: c, mux: http.NewServeMux(), limiter: newLoginLimiter(5, 15*time.Minute), runs: newRuns()}
 	pages, err := parsePages()

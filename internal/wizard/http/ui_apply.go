@@ -12,7 +12,7 @@ func (s *Server) applyPage(w http.ResponseWriter, r *http.Request) {
 	}
 	data := map[string]any{"B": b, "Enabled": s.ApplyDir != "" && s.Tofu != ""}
 	if data["Enabled"] == true {
-		st, err := s.status(r.Context(), b, s.workDir(b), true)
+		st, err := s.status(r.Context(), b, true)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
