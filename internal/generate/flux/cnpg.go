@@ -7,63 +7,89 @@ const cnpgAPI = "postgresql.cnpg.io/v1"
 func init() { features = append(features, databases) }
 
 // databases gives each component that connects to <name>-pg-rw its CNPG
-// Cluster. With two regions the Clusters of both form a distributed
-// topology: the first region's is primary, the other streams its WAL
-// (async) from the primary's global Service <name>-pg-<region> over
-// Cluster Mesh; the failover controller moves spec.replica.primary.
+// Cluster (see PostgresCluster).
 func databases(p *plan, r *region) []unit {
 	if !p.has("cnpg") {
 		return nil
 	}
+	var names []string
+	for _, m := range p.regions {
+		names = append(names, m.Name)
+	}
 	var out []unit
 	for _, db := range p.databases() {
-		c := newObj(cnpgAPI, "Cluster", db.cluster, db.namespace)
-		spec := obj{
-			"instances":             int64(2),
-			"enableSuperuserAccess": false,
-			"storage":               obj{"size": "20Gi"},
-			"affinity":              obj{"enablePodAntiAffinity": true, "topologyKey": "kubernetes.io/hostname"},
-			"inheritedMetadata":     obj{"labels": obj{"openova.io/region": r.Name}},
-			"bootstrap":             obj{"initdb": obj{"database": "app", "owner": "app"}},
-		}
-		objs := []obj{c}
-		if r.Peer != nil {
-			primary := p.regions[0]
-			if !r.Primary() {
-				spec["bootstrap"] = obj{"pg_basebackup": obj{"source": db.member(primary)}}
-			}
-			spec["replica"] = obj{"primary": db.member(primary), "source": db.member(r.Peer), "self": db.member(r)}
-			var ext []any
-			for _, m := range []*region{p.regions[0], p.regions[1]} {
-				ext = append(ext, obj{
-					"name": db.member(m),
-					"connectionParameters": obj{
-						"host": fmt.Sprintf("%s.%s.svc", db.member(m), db.namespace), "user": "streaming_replica",
-						"dbname": "postgres", "sslmode": "verify-full",
-					},
-					"sslKey":      obj{"name": db.cluster + "-replication", "key": "tls.key"},
-					"sslCert":     obj{"name": db.cluster + "-replication", "key": "tls.crt"},
-					"sslRootCert": obj{"name": db.cluster + "-ca", "key": "ca.crt"},
-				})
-			}
-			spec["externalClusters"] = ext
-			objs = append(objs, pgServices(db, p.regions)...)
-		}
-		c["spec"] = spec
-		out = append(out, unit{db.component, "database.yaml", objs})
+		c, svcs := PostgresCluster(PostgresTopology{Cluster: db.cluster, Namespace: db.namespace, Regions: names}, r.Name)
+		out = append(out, unit{db.component, "database.yaml", append([]obj{c}, svcs...)})
 	}
 	return out
 }
 
-// pgServices name each region's primary <name>-pg-<region> in both
+// PostgresTopology is a CNPG cluster and the regions it spans. It is the
+// one description of a PostgreSQL database across regions, shared by the
+// platform's own databases and the portal's claimed ones.
+type PostgresTopology struct {
+	Cluster, Namespace string
+	// Regions are region names, the primary's first; one or two.
+	Regions []string
+}
+
+// Member is the cluster's name in the distributed topology of a region.
+func (t PostgresTopology) Member(region string) string { return t.Cluster + "-" + region }
+
+// PostgresCluster returns the CNPG Cluster of region. With two regions the
+// Clusters of both form a distributed topology: the first region's is
+// primary, the other bootstraps from it and streams its WAL (async) from
+// the primary's global Service <cluster>-<region> over Cluster Mesh; the
+// failover controller moves spec.replica.primary. The returned Services are
+// those global Services (none with one region).
+func PostgresCluster(t PostgresTopology, region string) (cluster map[string]any, services []map[string]any) {
+	c := newObj(cnpgAPI, "Cluster", t.Cluster, t.Namespace)
+	spec := obj{
+		"instances":             int64(2),
+		"enableSuperuserAccess": false,
+		"storage":               obj{"size": "20Gi"},
+		"affinity":              obj{"enablePodAntiAffinity": true, "topologyKey": "kubernetes.io/hostname"},
+		"inheritedMetadata":     obj{"labels": obj{"openova.io/region": region}},
+		"bootstrap":             obj{"initdb": obj{"database": "app", "owner": "app"}},
+	}
+	c["spec"] = spec
+	if len(t.Regions) < 2 {
+		return c, nil
+	}
+	primary, peer := t.Regions[0], t.Regions[1]
+	if region == peer {
+		peer = primary
+	}
+	if region != primary {
+		spec["bootstrap"] = obj{"pg_basebackup": obj{"source": t.Member(primary)}}
+	}
+	spec["replica"] = obj{"primary": t.Member(primary), "source": t.Member(peer), "self": t.Member(region)}
+	var ext []any
+	for _, m := range t.Regions[:2] {
+		ext = append(ext, obj{
+			"name": t.Member(m),
+			"connectionParameters": obj{
+				"host": fmt.Sprintf("%s.%s.svc", t.Member(m), t.Namespace), "user": "streaming_replica",
+				"dbname": "postgres", "sslmode": "verify-full",
+			},
+			"sslKey":      obj{"name": t.Cluster + "-replication", "key": "tls.key"},
+			"sslCert":     obj{"name": t.Cluster + "-replication", "key": "tls.crt"},
+			"sslRootCert": obj{"name": t.Cluster + "-ca", "key": "ca.crt"},
+		})
+	}
+	spec["externalClusters"] = ext
+	return c, pgServices(t)
+}
+
+// pgServices name each region's primary <cluster>-<region> in both
 // clusters; as Cilium global Services they reach the peer's pods.
-func pgServices(db database, regions []*region) []obj {
+func pgServices(t PostgresTopology) []obj {
 	var out []obj
-	for _, m := range regions {
-		s := newObj("v1", "Service", db.member(m), db.namespace)
+	for _, m := range t.Regions[:2] {
+		s := newObj("v1", "Service", t.Member(m), t.Namespace)
 		meta(s)["annotations"] = obj{"service.cilium.io/global": "true", "service.cilium.io/shared": "true"}
 		s["spec"] = obj{
-			"selector": obj{"cnpg.io/cluster": db.cluster, "cnpg.io/instanceRole": "primary", "openova.io/region": m.Name},
+			"selector": obj{"cnpg.io/cluster": t.Cluster, "cnpg.io/instanceRole": "primary", "openova.io/region": m},
 			"ports":    []any{obj{"name": "postgres", "port": int64(5432), "targetPort": int64(5432)}},
 		}
 		out = append(out, s)
