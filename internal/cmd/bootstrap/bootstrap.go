@@ -47,6 +47,13 @@ type Options struct {
 	SecureCookies bool
 	// Tofu is the tofu binary of managed apply; empty turns it off.
 	Tofu string
+	// ApplyLease is how long a dead wizard's apply waits before another
+	// process (a replica, or this one restarted) resumes it.
+	ApplyLease time.Duration
+	// ApplyConfig, when set, is a directory whose .tf files managed apply
+	// runs beside the generated variables.tf instead of the generated
+	// terraform/: a rehearsal of the orchestration (hidden flag).
+	ApplyConfig string
 	OIDC OIDCOptions
 	// Ready, when set, receives the bound address once serving (tests).
 	Ready func(addr string)
@@ -95,6 +102,9 @@ func NewCmdBootstrap(f *factory.Factory, runF func(*Options) error) *cobra.Comma
 	fl.BoolVar(&opts.SecureCookies, "secure-cookies", false, "mark cookies Secure (implied by --tls-cert; set it behind a TLS reverse proxy)")
 	addOIDCFlags(fl, &opts.OIDC)
 	fl.StringVar(&opts.Tofu, "tofu", "", "tofu binary for managed apply (work directories in <data-dir>/apply); empty turns managed apply off")
+	fl.DurationVar(&opts.ApplyLease, "apply-lease", 30*time.Second, "how long an apply of a wizard that died stays locked before another wizard process resumes it")
+	fl.StringVar(&opts.ApplyConfig, "apply-config", "", "rehearse managed apply: run this directory's .tf files with the generated variables.tf instead of the generated terraform/")
+	_ = fl.MarkHidden("apply-config")
 	cmd.AddCommand(newCmdAddUser(f))
 	return cmd
 }
@@ -165,7 +175,7 @@ func Run(opts *Options) error {
 	}
 	h, err := wizhttp.New(wizhttp.Config{OIDC: sso, Store: e.store, Catalog: cat, Sealer: sealer, Logger: logger,
 		Now: time.Now, Random: secrets.Random, SecureCookies: opts.SecureCookies || opts.TLSCert != "",
-		Tofu: opts.Tofu, ApplyDir: filepath.Join(opts.DataDir, "apply")})
+		Tofu: opts.Tofu, ApplyDir: filepath.Join(opts.DataDir, "apply"), ApplyLease: opts.ApplyLease, ApplyConfig: rehearsal(opts.ApplyConfig)})
 	if err != nil {
 		return err
 	}
