@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/openova-io/openova/internal/cmd/blueprints"
 	"github.com/openova-io/openova/internal/cmd/bootstrap"
 	catalogcmd "github.com/openova-io/openova/internal/cmd/catalog"
 	"github.com/openova-io/openova/internal/cmd/cmdutil"
@@ -60,6 +61,7 @@ var subcommands = []func(*factory.Factory) *cobra.Command{
 	func(f *factory.Factory) *cobra.Command { return bootstrap.NewCmdBootstrap(f, nil) },
 	func(f *factory.Factory) *cobra.Command { return managercmd.NewCmdManager(f, nil) },
 	func(f *factory.Factory) *cobra.Command { return seedcmd.NewCmdSeed(f, nil) },
+	blueprints.NewCmdBlueprints,
 }
 
 // Main runs catalyst with the process's arguments and returns the exit code.

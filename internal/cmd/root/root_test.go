@@ -42,7 +42,7 @@ func TestExitCodes(t *testing.T) {
 func TestEverySubcommandIsRegistered(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
 	cmd := NewCmdRoot(&factory.Factory{IOStreams: ios})
-	for _, name := range []string{"catalog", "init", "validate", "generate", "diff", "failover", "seed", "manager"} {
+	for _, name := range []string{"catalog", "init", "validate", "generate", "diff", "failover", "seed", "manager", "blueprints"} {
 		if c, _, err := cmd.Find([]string{name}); err != nil || c.Name() != name {
 			t.Errorf("catalyst %s: not registered (%v)", name, err)
 		}
