@@ -54,7 +54,7 @@ type Options struct {
 	// runs beside the generated variables.tf instead of the generated
 	// terraform/: a rehearsal of the orchestration (hidden flag).
 	ApplyConfig string
-	OIDC OIDCOptions
+	OIDC        OIDCOptions
 	// Ready, when set, receives the bound address once serving (tests).
 	Ready func(addr string)
 	// Stop, when set, ends the server instead of a signal (tests).
