@@ -114,6 +114,13 @@ func (p *plan) files(r *region, l layout) (map[string][]byte, error) {
 		layerObjs = append(layerObjs, layerKustomization(layer, root, prev))
 		prev = layer.String()
 	}
+	if p.claimsOffered() {
+		files, k := p.requestsFiles(root, prev)
+		for f, data := range files {
+			out[f] = data
+		}
+		layerObjs = append(layerObjs, k)
+	}
 	data, err := marshalDocs(layerObjs)
 	if err != nil {
 		return nil, err
