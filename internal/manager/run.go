@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,11 +14,16 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	ctrlmanager "sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	openova "github.com/openova-io/openova"
 	platformv1 "github.com/openova-io/openova/api/platform/v1alpha1"
+	"github.com/openova-io/openova/internal/catalog"
+	"github.com/openova-io/openova/internal/forge"
 )
 
 // Options of the lifecycle manager process.
@@ -30,6 +36,26 @@ type Options struct {
 	LeaderElect             bool
 	LeaderElectionNamespace string
 	LeaderElectionID        string
+
+	// UIAddr serves the admin dashboard, and Portal at /portal/; "" or "0"
+	// disables it.
+	UIAddr string
+	// Portal is the portal's handler (package portalweb); nil leaves
+	// /portal/ unserved.
+	Portal http.Handler
+	// AdminToken admits platform admins to the dashboard; empty refuses
+	// every dashboard request. Never logged.
+	AdminToken string
+	// CatalogDir is a catalog checkout to publish and upgrade from; empty
+	// is the catalog built into this binary.
+	CatalogDir string
+	// PublishBlueprints server-side applies the catalog's Blueprints at
+	// start (on the leader).
+	PublishBlueprints bool
+	// GiteaURL, GiteaToken and Repo (org/name) name the instance
+	// repository day-2 pull requests are opened in, against Branch; an
+	// empty GiteaURL makes the dashboard read-only. The token is never logged.
+	GiteaURL, GiteaToken, Repo, Branch string
 }
 
 const inClusterNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
@@ -44,6 +70,17 @@ func (o Options) Validate() error {
 	if o.LeaderElect && o.LeaderElectionID == "" {
 		return errors.New("--leader-election-id must not be empty")
 	}
+	if o.GiteaURL != "" {
+		if owner, name, ok := strings.Cut(o.Repo, "/"); !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+			return fmt.Errorf("--repo %q: want the instance repository as org/name", o.Repo)
+		}
+		if o.GiteaToken == "" {
+			return errors.New("--gitea-url is set but no token: pass --gitea-token-file (a mounted Secret) or $CATALYST_GITEA_TOKEN")
+		}
+		if o.Branch == "" {
+			return errors.New("--branch must not be empty")
+		}
+	}
 	return nil
 }
 
@@ -51,17 +88,33 @@ func (o Options) Validate() error {
 // registered once per process.
 var processMetrics = sync.OnceValue(func() *Metrics { return NewMetrics(ctrlmetrics.Registry) })
 
-// Run runs the PlatformInstance reconciler until ctx ends.
+// Run runs the PlatformInstance reconciler (and the Blueprint publisher)
+// until ctx ends; the dashboard is added by the command (internal/cmd/manager).
 func Run(ctx context.Context, cfg *rest.Config, o Options) error {
-	if err := o.Validate(); err != nil {
+	mgr, _, err := Setup(cfg, o)
+	if err != nil {
 		return err
+	}
+	return mgr.Start(ctx)
+}
+
+// Setup builds the controller manager with the reconciler and, with
+// PublishBlueprints, a leader-only publisher of the catalog's Blueprints;
+// it returns the catalog loaded.
+func Setup(cfg *rest.Config, o Options) (ctrl.Manager, *catalog.Catalog, error) {
+	if err := o.Validate(); err != nil {
+		return nil, nil, err
+	}
+	cat, err := LoadCatalog(o.CatalogDir)
+	if err != nil {
+		return nil, nil, err
 	}
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		return err
+		return nil, nil, err
 	}
 	if err := platformv1.AddToScheme(scheme); err != nil {
-		return err
+		return nil, nil, err
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
@@ -74,10 +127,10 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		LeaderElectionReleaseOnCancel: true,
 	})
 	if err != nil {
-		return fmt.Errorf("manager: %w", err)
+		return nil, nil, fmt.Errorf("manager: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
-		return err
+		return nil, nil, err
 	}
 	// Ready once the caches (PlatformInstances, Blueprints, Flux objects) synced.
 	if err := mgr.AddReadyzCheck("caches", func(req *http.Request) error {
@@ -86,11 +139,54 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		}
 		return nil
 	}); err != nil {
-		return err
+		return nil, nil, err
 	}
 	r := &Reconciler{Client: mgr.GetClient(), Metrics: processMetrics(), Now: time.Now}
 	if err := r.SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("PlatformInstance controller: %w", err)
+		return nil, nil, fmt.Errorf("PlatformInstance controller: %w", err)
 	}
-	return mgr.Start(ctx)
+	if o.PublishBlueprints {
+		err := mgr.Add(ctrlmanager.RunnableFunc(func(ctx context.Context) error {
+			n, err := PublishBlueprints(ctx, mgr.GetClient(), cat)
+			if err != nil {
+				return err
+			}
+			ctrl.LoggerFrom(ctx).Info("published the catalog's Blueprints", "count", n)
+			return nil
+		}))
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return mgr, cat, nil
+}
+
+// LoadCatalog loads a catalog checkout, or the embedded catalog for "".
+func LoadCatalog(dir string) (*catalog.Catalog, error) {
+	var cat *catalog.Catalog
+	var err error
+	if dir == "" {
+		cat, err = catalog.Load(openova.Catalog)
+	} else {
+		cat, err = catalog.LoadDir(dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--catalog-dir: %w", err)
+	}
+	return cat, nil
+}
+
+// NewActions are the day-2 actions on o's instance repository; nil (a
+// read-only dashboard) when o names no Gitea.
+func NewActions(o Options, cat *catalog.Catalog, c client.Client) (*Actions, error) {
+	if o.GiteaURL == "" {
+		return nil, nil
+	}
+	fc, err := forge.New(o.GiteaURL, forge.Credentials{Token: o.GiteaToken}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("--gitea-url: %w", err)
+	}
+	owner, name, _ := strings.Cut(o.Repo, "/")
+	return &Actions{Forge: fc, Repo: forge.Repo{Owner: owner, Name: name}, Base: o.Branch, Catalog: cat, Client: c,
+		Author: forge.Signature{Name: "Catalyst lifecycle manager", Email: "catalyst-manager@openova.io"}}, nil
 }

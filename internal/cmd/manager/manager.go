@@ -7,7 +7,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/go-logr/logr"
@@ -26,26 +28,40 @@ type RunFunc func(ctx context.Context, cfg *rest.Config, o manager.Options) erro
 // NewCmdManager returns `catalyst manager`; run nil means manager.Run.
 func NewCmdManager(f *factory.Factory, run RunFunc) *cobra.Command {
 	if run == nil {
-		run = manager.Run
+		run = defaultRun
 	}
 	var o manager.Options
-	var kubeconfig, kubecontext string
+	var kubeconfig, kubecontext, giteaTokenFile, adminTokenFile string
 	cmd := &cobra.Command{
 		Use:   "manager",
-		Short: "Run the lifecycle manager: platform health, support status and drift",
+		Short: "Run the lifecycle manager: platform health, support, drift, upgrades and its admin dashboard",
 		Long: `Run the lifecycle manager in the cluster. It reads each PlatformInstance
 (platform.openova.io), the Blueprints available and the Flux HelmReleases and
 Kustomizations they name, and writes health, support status (supported,
 best-effort, unsupported) and drift to the instance's status and to
 Prometheus gauges (openova_platform_health, openova_component_*).
 
+It publishes the catalog's Blueprints (announcing newer versions) and serves
+the admin dashboard on --ui-addr: health, versions, upgrades with their
+changelog, the workflow explorer, and Upgrade / Enable pack / Add cluster,
+each opened as a pull request in the instance repository (--gitea-url,
+--repo). It never approves or merges.
+
 Inside a cluster it uses its service account; outside, pass --kubeconfig.`,
 		Example: `  catalyst manager --leader-elect
-  catalyst manager --kubeconfig ~/.kube/acme --leader-elect --leader-election-namespace catalyst`,
+  catalyst manager --kubeconfig ~/.kube/acme --leader-elect --leader-election-namespace catalyst
+  catalyst manager --gitea-url https://gitea.acme.example.com --repo acme/instance \
+    --gitea-token-file /var/run/secrets/gitea/token --admin-token-file /var/run/secrets/admin/admin-token`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := restConfig(kubeconfig, kubecontext)
 			if err != nil {
+				return err
+			}
+			if o.GiteaToken, err = secret(giteaTokenFile, "--gitea-token-file", "CATALYST_GITEA_TOKEN"); err != nil {
+				return err
+			}
+			if o.AdminToken, err = secret(adminTokenFile, "--admin-token-file", "CATALYST_ADMIN_TOKEN"); err != nil {
 				return err
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
@@ -62,7 +78,31 @@ Inside a cluster it uses its service account; outside, pass --kubeconfig.`,
 	fl.BoolVar(&o.LeaderElect, "leader-elect", false, "elect one active replica with a Lease")
 	fl.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the Lease (default: the pod's namespace)")
 	fl.StringVar(&o.LeaderElectionID, "leader-election-id", "catalyst-manager", "name of the Lease")
+	fl.StringVar(&o.UIAddr, "ui-addr", ":8090", `address serving the admin dashboard at / and the portal at /portal/ ("0" disables)`)
+	fl.StringVar(&adminTokenFile, "admin-token-file", "", "file holding the dashboard's admin token (default: $CATALYST_ADMIN_TOKEN; none refuses every dashboard request)")
+	fl.StringVar(&o.CatalogDir, "catalog-dir", "", "catalog checkout to publish Blueprints and upgrade from (default: the catalog built into this binary)")
+	fl.BoolVar(&o.PublishBlueprints, "publish-blueprints", true, "server-side apply the catalog's Blueprints at start")
+	fl.StringVar(&o.GiteaURL, "gitea-url", "", "Gitea holding the instance repository; empty makes the dashboard read-only")
+	fl.StringVar(&giteaTokenFile, "gitea-token-file", "", "file holding the Gitea token (default: $CATALYST_GITEA_TOKEN)")
+	fl.StringVar(&o.Repo, "repo", "", "instance repository as org/name")
+	fl.StringVar(&o.Branch, "branch", "main", "protected branch Flux follows; pull requests target it")
 	return cmd
+}
+
+// defaultRun is the manager with its dashboard (serve.go).
+var defaultRun RunFunc = run
+
+// secret reads a token from a file (a mounted Secret), else from env; the
+// value is never printed.
+func secret(file, flag, env string) (string, error) {
+	if file == "" {
+		return strings.TrimSpace(os.Getenv(env)), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", flag, err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 func restConfig(kubeconfig, kubecontext string) (*rest.Config, error) {

@@ -49,13 +49,21 @@ func TestFlags(t *testing.T) {
 		got, host = o, cfg.Host
 		return nil
 	})
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CATALYST_ADMIN_TOKEN", "from-env")
 	cmd.SetArgs([]string{"--kubeconfig", path, "--metrics-addr", "127.0.0.1:9090", "--health-addr", "0",
-		"--leader-elect", "--leader-election-namespace", "catalyst"})
+		"--leader-elect", "--leader-election-namespace", "catalyst", "--ui-addr", "127.0.0.1:8090",
+		"--gitea-url", "http://127.0.0.1:3000", "--repo", "acme/instance", "--gitea-token-file", tokenFile})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
 	want := manager.Options{MetricsAddr: "127.0.0.1:9090", HealthAddr: "0", LeaderElect: true,
-		LeaderElectionNamespace: "catalyst", LeaderElectionID: "catalyst-manager"}
+		LeaderElectionNamespace: "catalyst", LeaderElectionID: "catalyst-manager", UIAddr: "127.0.0.1:8090",
+		AdminToken: "from-env", PublishBlueprints: true, GiteaURL: "http://127.0.0.1:3000", GiteaToken: "s3cret",
+		Repo: "acme/instance", Branch: "main"}
 	if got != want || host != "https://127.0.0.1:6443" {
 		t.Errorf("options %+v host %q, want %+v and the kubeconfig's server", got, host, want)
 	}
@@ -96,7 +104,8 @@ func TestHelp(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, flag := range []string{"--kubeconfig", "--leader-elect", "--metrics-addr", "--health-addr", "PlatformInstance"} {
+	for _, flag := range []string{"--kubeconfig", "--leader-elect", "--metrics-addr", "--health-addr", "--ui-addr", "--gitea-url",
+		"--admin-token-file", "--catalog-dir", "PlatformInstance", "never approves or merges"} {
 		if !strings.Contains(out, flag) {
 			t.Errorf("--help lacks %s:\n%s", flag, out)
 		}

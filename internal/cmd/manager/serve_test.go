@@ -1,0 +1,90 @@
+package manager
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/openova-io/openova/internal/manager"
+	"github.com/openova-io/openova/internal/testenv"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// The default run against kube-apiserver: Blueprints are published and the
+// dashboard answers on --ui-addr (read-only: no Gitea), with the portal
+// hook mounted at /portal/.
+func TestRunServesDashboard(t *testing.T) {
+	env, stop, err := testenv.StartSecond()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	ui := freeAddr(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, env.Config, manager.Options{MetricsAddr: "0", HealthAddr: "0", UIAddr: ui, AdminToken: "t0ken",
+			PublishBlueprints: true, Portal: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "portal") })})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	want := map[string]string{
+		"/api/v1/components": `"instances"`,
+		"/portal/":           "portal",
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for path, body := range want {
+		for {
+			req, _ := http.NewRequest(http.MethodGet, "http://"+ui+path, nil)
+			req.Header.Set("Authorization", "Bearer t0ken")
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == 200 && strings.Contains(string(b), body) {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("GET %s: %v", path, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	// Blueprints were published by the leader (here: the only replica).
+	for {
+		list, err := env.Dynamic.Resource(blueprints).List(ctx, listAll)
+		if err == nil && len(list.Items) >= 50 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Blueprints not published: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+var (
+	blueprints = schema.GroupVersionResource{Group: "platform.openova.io", Version: "v1alpha1", Resource: "blueprints"}
+	listAll    = metav1.ListOptions{}
+)
