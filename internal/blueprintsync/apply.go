@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/openova-io/openova/internal/forge"
 )
@@ -50,26 +51,51 @@ type Result struct {
 // would change what every installation of that version gets.
 var ErrTagConflict = errors.New("tag already holds other content")
 
+// DefaultWorkers is how many repositories Apply syncs at once by default.
+const DefaultWorkers = 4
+
 // Apply makes the organisation hold the plan: org, each repository, its
 // main branch and its version tag. A repository that fails does not stop
 // the others; the error lists every failure. Running it again over an
-// organisation that holds the plan writes nothing.
-func Apply(ctx context.Context, c *forge.Client, p Plan) ([]Result, error) {
+// organisation that holds the plan writes nothing. workers repositories
+// are synced at once (at least one); results are in plan order.
+func Apply(ctx context.Context, c *forge.Client, p Plan, workers int) ([]Result, error) {
 	if err := c.EnsureOrg(ctx, p.Org); err != nil {
 		return nil, err
 	}
-	out := make([]Result, 0, len(p.Repos))
-	var errs []error
-	for _, r := range p.Repos {
-		res, err := applyRepo(ctx, c, p.Org, r)
-		if err != nil {
-			res.State, res.Error = RepoFailed, err.Error()
-			errs = append(errs, err)
-		}
-		out = append(out, res)
+	out := make([]Result, len(p.Repos))
+	errs := make([]error, len(p.Repos))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, min(workers, len(p.Repos))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				res, err := applyRepo(ctx, c, p.Org, p.Repos[i])
+				if err != nil {
+					res.State, res.Error = RepoFailed, err.Error()
+				}
+				out[i], errs[i] = res, err
+			}
+		}()
+	}
+	for i := range p.Repos {
 		if ctx.Err() != nil {
 			break
 		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		for i, r := range p.Repos {
+			if out[i].Repo == "" {
+				out[i] = Result{Repo: p.Org + "/" + r.Name, Kind: r.Kind, Source: r.Source, Version: r.Version, Tag: r.Tag,
+					State: RepoFailed, TagDone: TagNone, Error: "not attempted"}
+			}
+		}
+		return out, fmt.Errorf("sync stopped (%w): re-run it to finish; what is done stays done", err)
 	}
 	return out, errors.Join(errs...)
 }

@@ -21,14 +21,14 @@ var srv *giteatest.Server
 
 func TestMain(m *testing.M) { giteatest.Main(m, func(s *giteatest.Server) { srv = s }) }
 
-func sync(t *testing.T, c *forge.Client, cat *catalog.Catalog, org string) ([]Result, error) {
+func syncInto(t *testing.T, c *forge.Client, cat *catalog.Catalog, org string) ([]Result, error) {
 	t.Helper()
 	p, err := NewPlan(cat, org)
 	if err != nil {
 		t.Fatal(err)
 	}
 	began := time.Now()
-	res, err := Apply(context.Background(), c, p)
+	res, err := Apply(context.Background(), c, p, DefaultWorkers)
 	t.Logf("sync of %d repositories into %s took %s", len(p.Repos), org, time.Since(began).Round(time.Millisecond))
 	return res, err
 }
@@ -38,7 +38,7 @@ func sync(t *testing.T, c *forge.Client, cat *catalog.Catalog, org string) ([]Re
 // own heads confirm.
 func TestSyncTwiceChangesNothingTheSecondTime(t *testing.T) {
 	c, cat := srv.Client(t), embedded(t)
-	first, err := sync(t, c, cat, "twice")
+	first, err := syncInto(t, c, cat, "twice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestSyncTwiceChangesNothingTheSecondTime(t *testing.T) {
 			t.Fatalf("first run: %+v", r)
 		}
 	}
-	second, err := sync(t, c, cat, "twice")
+	second, err := syncInto(t, c, cat, "twice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,14 +94,14 @@ func TestSyncTwiceChangesNothingTheSecondTime(t *testing.T) {
 func TestChangedBlueprintNeedsAVersionBump(t *testing.T) {
 	c := srv.Client(t)
 	dir := copyCatalog(t)
-	first, err := sync(t, c, load(t, dir), "bump")
+	first, err := syncInto(t, c, load(t, dir), "bump")
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	edit(t, dir, "platform/cilium/blueprint.yaml",
 		"  version: 1.0.0\n  changelog:\n", "  version: 1.0.1\n  changelog:\n    - version: 1.0.1\n      date: \"2026-11-26\"\n      changes: [\"Hubble UI off by default.\"]\n")
-	second, err := sync(t, c, load(t, dir), "bump")
+	second, err := syncInto(t, c, load(t, dir), "bump")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestChangedBlueprintNeedsAVersionBump(t *testing.T) {
 	}
 
 	edit(t, dir, "platform/cilium/blueprint.yaml", "Hubble UI off by default.", "Hubble UI off by default, relay too.")
-	third, err := sync(t, c, load(t, dir), "bump")
+	third, err := syncInto(t, c, load(t, dir), "bump")
 	if !errors.Is(err, ErrTagConflict) {
 		t.Fatalf("content change without a bump: %v, want ErrTagConflict", err)
 	}
@@ -152,7 +152,7 @@ func TestWrongTokenIsNamedNotShown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = sync(t, c, embedded(t), "denied")
+	_, err = syncInto(t, c, embedded(t), "denied")
 	if err == nil || strings.Contains(err.Error(), "not-a-token") || !strings.Contains(err.Error(), "credentials") {
 		t.Fatalf("wrong token: %v", err)
 	}

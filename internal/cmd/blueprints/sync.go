@@ -35,6 +35,7 @@ type SyncOptions struct {
 	Embedded  fs.FS // the catalog built into the binary unless Dir is set
 	JSON      bool
 	DryRun    bool
+	Parallel  int
 	Timeout   time.Duration
 }
 
@@ -74,6 +75,7 @@ The token (write access to the organisation; create it if absent) comes from
 	fl.StringVar(&opts.Dir, "dir", "", "mirror the catalog of a checkout `DIR` (holding platform/, products/ and schemas/) instead of the embedded one")
 	fl.BoolVar(&opts.JSON, "json", false, "print the report (or, with --dry-run, the plan) as JSON")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan; contact no server")
+	fl.IntVar(&opts.Parallel, "parallel", blueprintsync.DefaultWorkers, "repositories synced at once")
 	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Minute, "give up after this long")
 	return cmd
 }
@@ -106,7 +108,7 @@ func syncRun(ctx context.Context, o *SyncOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	res, syncErr := blueprintsync.Apply(ctx, c, plan)
+	res, syncErr := blueprintsync.Apply(ctx, c, plan, o.Parallel)
 	if res == nil && syncErr != nil {
 		return syncErr // nothing was attempted (the organisation)
 	}
