@@ -42,7 +42,11 @@ func (p *plan) credentials() []credential {
 func init() { features = append(features, secretStores, generatedCredentials) }
 
 // storeName is the ClusterSecretStore of a region's OpenBao.
-func storeName(r *region) string { return "openbao-" + r.Name }
+func storeName(r *region) string { return SecretStoreName(r.Name) }
+
+// SecretStoreName is the ClusterSecretStore of the OpenBao of the region
+// named region, in every cluster that reaches it.
+func SecretStoreName(region string) string { return "openbao-" + region }
 
 // secretStores: one ClusterSecretStore per OpenBao this region writes to
 // (its own, and its peer's, reached over Cluster Mesh through the global
