@@ -245,19 +245,6 @@ func catalogEntries(cat *catalog.Catalog) ([]catalogEntry, []productEntry) {
 	return comps, prods
 }
 
-func (s *Server) auditAPI(w http.ResponseWriter, r *http.Request) {
-	events, err := s.Store.Audit(r.Context(), who(r).session.OrgID, 0, 1000)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := []map[string]string{}
-	for _, e := range events {
-		out = append(out, map[string]string{"actor": e.Actor, "action": e.Action, "target": e.Target, "at": e.At.Format("2006-01-02T15:04:05.000Z")})
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
 // generateTree runs catalyst generate's code on the bootstrap's spec.
 func (s *Server) generateTree(b *wizard.Bootstrap) ([]byte, []wizard.FieldError, *filetree.Tree, error) {
 	all, err := wizard.Check(&b.Instance, s.Catalog)

@@ -155,6 +155,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/v1/bootstraps/{id}/apply/approve", s.auth(s.approveApply))
 	s.mux.Handle("POST /api/v1/bootstraps/{id}/destroy", s.auth(s.destroy))
 	s.mux.Handle("GET /b/{id}/apply", s.authPage(s.applyPage))
+	s.mux.Handle("GET /audit", s.authPage(s.auditUI))
 }
 
 func (s *Server) openAPI(w http.ResponseWriter, _ *http.Request) {
