@@ -216,6 +216,22 @@ func TestWholeWizardToExport(t *testing.T) {
 			t.Errorf("the completion section does not say %q:\n%s", want, done)
 		}
 	}
+	// The audit trail, reached from the header: newest first.
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`header a.nav`)),
+		chromedp.WaitVisible(chromedp.CSS("#audit")),
+		shot(dir, &n, "audit"),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v (screenshots in %s)", err, dir)
+	}
+	newest, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#audit tbody tr:first-child")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(newest, "bootstrap.complete") || !strings.Contains(newest, "admin") {
+		t.Errorf("the audit trail's newest entry = %q, want admin's bootstrap.complete", newest)
+	}
 	archive, err := base64.StdEncoding.DecodeString(exported)
 	if err != nil {
 		t.Fatal(err)
