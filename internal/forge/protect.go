@@ -2,6 +2,7 @@ package forge
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
 
@@ -13,18 +14,20 @@ import (
 // pending official review request — Gitea requests the CODEOWNERS'
 // review as official —, approvals older than the last push, a branch
 // behind its base).
+// The field names and JSON keys are Gitea's.
 type Protection struct {
-	Branch                        string
-	EnablePush                    bool
-	RequiredApprovals             int64
-	BlockOnRejectedReviews        bool
-	BlockOnOfficialReviewRequests bool
-	DismissStaleApprovals         bool
-	BlockOnOutdatedBranch         bool
+	BranchName                    string `json:"branch_name"`
+	RuleName                      string `json:"rule_name"` // BranchName when empty
+	EnablePush                    bool   `json:"enable_push"`
+	RequiredApprovals             int64  `json:"required_approvals"`
+	BlockOnRejectedReviews        bool   `json:"block_on_rejected_reviews"`
+	BlockOnOfficialReviewRequests bool   `json:"block_on_official_review_requests"`
+	DismissStaleApprovals         bool   `json:"dismiss_stale_approvals"`
+	BlockOnOutdatedBranch         bool   `json:"block_on_outdated_branch"`
 	// The push whitelist is only set in the standby region: the primary's
 	// Gitea push-mirrors main there as the admin user.
-	EnablePushWhitelist    bool
-	PushWhitelistUsernames []string
+	EnablePushWhitelist    bool     `json:"enable_push_whitelist"`
+	PushWhitelistUsernames []string `json:"push_whitelist_usernames"`
 }
 
 // MainProtection is the rule on an instance repository's main branch:
@@ -33,7 +36,7 @@ type Protection struct {
 // allowed to push: the primary region's push mirror.
 func MainProtection(approvals int, mirrorPusher string) Protection {
 	p := Protection{
-		Branch: "main", RequiredApprovals: int64(approvals), BlockOnRejectedReviews: true,
+		BranchName: "main", RuleName: "main", RequiredApprovals: int64(approvals), BlockOnRejectedReviews: true,
 		BlockOnOfficialReviewRequests: true, DismissStaleApprovals: true, BlockOnOutdatedBranch: true,
 	}
 	if mirrorPusher != "" {
@@ -51,13 +54,19 @@ func (c *Client) ProtectBranch(ctx context.Context, r Repo, p Protection) error 
 
 // SetProtection is ProtectBranch reporting whether it wrote anything.
 func (c *Client) SetProtection(ctx context.Context, r Repo, p Protection) (bool, error) {
+	if p.RuleName == "" {
+		p.RuleName = p.BranchName
+	}
+	if p.BranchName == "" {
+		return false, fmt.Errorf("branch protection of %s: BranchName is empty", r)
+	}
 	api := c.api(ctx)
-	what := "branch protection of " + r.String() + " branch " + p.Branch
-	have, resp, err := api.GetBranchProtection(r.Owner, r.Name, p.Branch)
+	what := "branch protection of " + r.String() + " rule " + p.RuleName
+	have, resp, err := api.GetBranchProtection(r.Owner, r.Name, p.RuleName)
 	switch {
 	case notFound(resp):
 		_, resp, err = api.CreateBranchProtection(r.Owner, r.Name, gitea.CreateBranchProtectionOption{
-			BranchName: p.Branch, RuleName: p.Branch, EnablePush: p.EnablePush,
+			BranchName: p.BranchName, RuleName: p.RuleName, EnablePush: p.EnablePush,
 			EnablePushWhitelist: p.EnablePushWhitelist, PushWhitelistUsernames: nonNil(p.PushWhitelistUsernames),
 			RequiredApprovals: p.RequiredApprovals, BlockOnRejectedReviews: p.BlockOnRejectedReviews,
 			BlockOnOfficialReviewRequests: p.BlockOnOfficialReviewRequests, DismissStaleApprovals: p.DismissStaleApprovals,
@@ -73,7 +82,7 @@ func (c *Client) SetProtection(ctx context.Context, r Repo, p Protection) (bool,
 	if same(protectionOf(have), p) {
 		return false, nil
 	}
-	_, resp, err = api.EditBranchProtection(r.Owner, r.Name, p.Branch, gitea.EditBranchProtectionOption{
+	_, resp, err = api.EditBranchProtection(r.Owner, r.Name, p.RuleName, gitea.EditBranchProtectionOption{
 		EnablePush: &p.EnablePush, EnablePushWhitelist: &p.EnablePushWhitelist,
 		PushWhitelistUsernames: nonNil(p.PushWhitelistUsernames), RequiredApprovals: &p.RequiredApprovals,
 		BlockOnRejectedReviews: &p.BlockOnRejectedReviews, BlockOnOfficialReviewRequests: &p.BlockOnOfficialReviewRequests,
@@ -100,7 +109,7 @@ func sorted(s []string) []string {
 
 func protectionOf(b *gitea.BranchProtection) Protection {
 	return Protection{
-		Branch: b.RuleName, EnablePush: b.EnablePush, RequiredApprovals: b.RequiredApprovals,
+		BranchName: b.BranchName, RuleName: b.RuleName, EnablePush: b.EnablePush, RequiredApprovals: b.RequiredApprovals,
 		BlockOnRejectedReviews: b.BlockOnRejectedReviews, BlockOnOfficialReviewRequests: b.BlockOnOfficialReviewRequests,
 		DismissStaleApprovals: b.DismissStaleApprovals, BlockOnOutdatedBranch: b.BlockOnOutdatedBranch,
 		EnablePushWhitelist: b.EnablePushWhitelist, PushWhitelistUsernames: b.PushWhitelistUsernames,
