@@ -3,8 +3,9 @@
 // requests, branch protection and merges that Catalyst relies on are
 // Gitea's own, not a fake's.
 //
-// Starting one costs about a second and a half (migrate, create the admin,
-// start the web server, create tokens; see TestStartCost), so a package
+// Starting one costs 1.1 s on a quiet machine and about 3 s on a loaded
+// one (migrate, create the admin, start the web server, create tokens;
+// TestStartCost logs it), so a package
 // with many tests shares one server through Main and gives each test its
 // own organisation or repository.
 package giteatest
