@@ -8,14 +8,13 @@ import (
 	"io"
 	"io/fs"
 	"path"
-	"slices"
 	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
 	platformv1 "github.com/openova-io/openova/api/platform/v1alpha1"
+	"github.com/openova-io/openova/internal/platforminstance"
 )
 
 // lockFile is openova.lock, as the flux generator writes it.
@@ -27,13 +26,13 @@ type lockFile struct {
 }
 
 // BlueprintLabel marks every generated object with its blueprint.
-const BlueprintLabel = "catalog.openova.io/blueprint"
+const BlueprintLabel = platforminstance.BlueprintLabel
 
 // InstanceFromTree builds the PlatformInstance of one cluster from a
 // generated instance tree: components and versions from openova.lock, and
 // each component's HelmReleases under clusters/<cluster>/ with the chart
 // version and values digest the tree gives them. Drift is judged against
-// exactly this.
+// exactly this (the flux renderer writes the same object into the tree).
 func InstanceFromTree(tree fs.FS, cluster, tenant string, regions []string) (*platformv1.PlatformInstance, error) {
 	raw, err := fs.ReadFile(tree, "openova.lock")
 	if err != nil {
@@ -47,22 +46,11 @@ func InstanceFromTree(tree fs.FS, cluster, tenant string, regions []string) (*pl
 	if err != nil {
 		return nil, err
 	}
-	pi := &platformv1.PlatformInstance{
-		TypeMeta:   metav1.TypeMeta{APIVersion: platformv1.GroupVersion.String(), Kind: "PlatformInstance"},
-		ObjectMeta: metav1.ObjectMeta{Name: tenant},
-		Spec:       platformv1.PlatformInstanceSpec{Tenant: tenant, Regions: regions},
+	comps := make([]platforminstance.Component, 0, len(lock.Components))
+	for name, c := range lock.Components {
+		comps = append(comps, platforminstance.Component{Name: name, BlueprintVersion: c.Blueprint, AppVersion: c.AppVersion})
 	}
-	names := make([]string, 0, len(lock.Components))
-	for name := range lock.Components {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		c := lock.Components[name]
-		pi.Spec.Components = append(pi.Spec.Components, platformv1.InstalledComponent{
-			Name: name, BlueprintVersion: c.Blueprint, AppVersion: c.AppVersion, Releases: releases[name]})
-	}
-	return pi, nil
+	return platforminstance.New(tenant, regions, comps, releases), nil
 }
 
 // treeReleases reads every HelmRelease under dir, by blueprint label.
@@ -85,35 +73,17 @@ func treeReleases(tree fs.FS, dir string) (map[string][]platformv1.ReleaseRef, e
 			if err != nil {
 				return fmt.Errorf("%s: %w", p, err)
 			}
-			var hr struct {
-				APIVersion string            `json:"apiVersion"`
-				Kind       string            `json:"kind"`
-				Metadata   metav1.ObjectMeta `json:"metadata"`
-				Spec       struct {
-					Chart struct {
-						Spec struct {
-							Version string `json:"version"`
-						} `json:"spec"`
-					} `json:"chart"`
-					Values map[string]any `json:"values"`
-				} `json:"spec"`
-			}
-			if err := yaml.Unmarshal(doc, &hr); err != nil {
+			var o map[string]any
+			if err := yaml.Unmarshal(doc, &o); err != nil {
 				return fmt.Errorf("%s: %w", p, err)
 			}
-			if hr.Kind != "HelmRelease" || hr.APIVersion != HelmReleaseGVK.GroupVersion().String() {
-				continue
-			}
-			bp := hr.Metadata.Labels[BlueprintLabel]
-			if bp == "" {
-				return fmt.Errorf("%s: HelmRelease %s has no %s label; regenerate the tree", p, hr.Metadata.Name, BlueprintLabel)
-			}
-			digest, err := ValuesDigest(hr.Spec.Values)
+			bp, ref, ok, err := platforminstance.Release(o)
 			if err != nil {
-				return fmt.Errorf("%s: HelmRelease %s: spec.values: %w", p, hr.Metadata.Name, err)
+				return fmt.Errorf("%s: %w", p, err)
 			}
-			out[bp] = append(out[bp], platformv1.ReleaseRef{Kind: platformv1.KindHelmRelease, Name: hr.Metadata.Name,
-				Namespace: hr.Metadata.Namespace, ChartVersion: hr.Spec.Chart.Spec.Version, ValuesDigest: digest})
+			if ok {
+				out[bp] = append(out[bp], ref)
+			}
 		}
 	})
 	if errors.Is(err, fs.ErrNotExist) {

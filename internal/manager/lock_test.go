@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -96,5 +97,28 @@ func TestInstanceFromTree(t *testing.T) {
 	}
 	if _, err := manager.InstanceFromTree(os.DirFS(t.TempDir()), "fsn", "golden", []string{"fsn"}); err == nil || !strings.Contains(err.Error(), "catalyst generate") {
 		t.Errorf("no lock: %v, want the fix named", err)
+	}
+}
+
+// The PlatformInstance the generator writes into the tree (Flux applies
+// it) is the one the manager derives from the tree's lock and HelmReleases.
+func TestRenderedInstanceMatchesTree(t *testing.T) {
+	for _, c := range []struct{ golden, cluster string }{{"one-region", "fsn"}, {"two-region", "hel"}} {
+		dir := "../generate/testdata/golden/" + c.golden
+		raw, err := os.ReadFile(filepath.Join(dir, "clusters", c.cluster, "crds/catalyst/platform-instance.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rendered platformv1.PlatformInstance
+		if err := yaml.Unmarshal(raw, &rendered); err != nil {
+			t.Fatal(err)
+		}
+		derived, err := manager.InstanceFromTree(os.DirFS(dir), c.cluster, rendered.Spec.Tenant, rendered.Spec.Regions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !equality.Semantic.DeepEqual(rendered.Spec, derived.Spec) || rendered.Name != derived.Name {
+			t.Errorf("%s/%s: the rendered PlatformInstance differs from the one derived from the tree", c.golden, c.cluster)
+		}
 	}
 }

@@ -1,16 +1,13 @@
 package manager
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	platformv1 "github.com/openova-io/openova/api/platform/v1alpha1"
+	"github.com/openova-io/openova/internal/platforminstance"
 )
 
 // Flux object kinds the manager reads.
@@ -81,18 +78,8 @@ func Observe(obj *unstructured.Unstructured) (Observation, error) {
 	return o, nil
 }
 
-// ValuesDigest is "sha256:<hex>" of values as canonical JSON (object keys
-// sorted, as encoding/json writes maps); nil values digest as {}. The
-// generator records it in the instance lock so drift can be seen without
-// copying values (which may name secrets) into the PlatformInstance.
+// ValuesDigest is "sha256:<hex>" of values as canonical JSON; see
+// platforminstance.ValuesDigest, which the generator records.
 func ValuesDigest(values map[string]any) (string, error) {
-	if values == nil {
-		values = map[string]any{}
-	}
-	b, err := json.Marshal(values)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:]), nil
+	return platforminstance.ValuesDigest(values)
 }

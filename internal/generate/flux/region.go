@@ -76,6 +76,9 @@ func (p *plan) regionFiles(r *region) (map[string][]byte, error) {
 			return nil, err
 		}
 	}
+	if err := p.platformInstance(l); err != nil {
+		return nil, err
+	}
 	return p.files(r, l)
 }
 

@@ -124,3 +124,10 @@ func Changed(a, b map[string][]byte) []string {
 	}
 	return out
 }
+
+// LockOrTwin reports whether p is the lock or its in-cluster twin (the
+// PlatformInstance in clusters/<region>/crds/catalyst/): the files besides
+// a component's own that an upgrade of it changes.
+func LockOrTwin(p string) bool {
+	return p == "openova.lock" || strings.HasSuffix(p, "/crds/catalyst/platform-instance.yaml")
+}
