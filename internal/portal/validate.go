@@ -81,7 +81,7 @@ func validateName(name string) field.ErrorList {
 	case len(validation.IsDNS1123Label(name)) > 0:
 		return field.ErrorList{field.Invalid(p, name, "use lowercase letters, digits and '-', starting with a letter or digit, e.g. orders-db")}
 	case len(name) > MaxNameLength:
-		return field.ErrorList{field.TooLong(p, name, MaxNameLength)}
+		return field.ErrorList{field.Invalid(p, name, fmt.Sprintf("at most %d characters, so that the operator's suffixes (-rw, -<region>, -1-initdb) fit in 63; shorten it", MaxNameLength))}
 	}
 	return nil
 }
