@@ -107,10 +107,18 @@ func (c *Client) gitURL(r Repo) string { return c.base + "/" + r.Owner + "/" + r
 // never the request's headers.
 func (c *Client) apiErr(what string, resp *gitea.Response, err error) error {
 	if resp != nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
-		return fmt.Errorf("%s: gitea answered %s: check the credentials (user %q) and that the user is a site administrator or owns it",
-			what, resp.Status, c.cred.User)
+		return fmt.Errorf("%s: gitea answered %s: check the credentials (%s) and that the user is a site administrator or owns it",
+			what, resp.Status, c.who())
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// who names the credentials without their secret.
+func (c *Client) who() string {
+	if c.cred.Token != "" {
+		return "the token's scopes and expiry"
+	}
+	return fmt.Sprintf("user %q and its password", c.cred.User)
 }
 
 func notFound(resp *gitea.Response) bool {

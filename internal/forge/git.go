@@ -79,7 +79,7 @@ func (l *local) head(branch string) plumbing.Hash {
 // no credentials (they travel in the Authorization header).
 func (c *Client) gitErr(what string, err error) error {
 	if errors.Is(err, transport.ErrAuthenticationRequired) || errors.Is(err, transport.ErrAuthorizationFailed) {
-		return fmt.Errorf("%s: %w: check the Gitea credentials (user %q)", what, err, c.cred.User)
+		return fmt.Errorf("%s: %w: check the Gitea credentials (%s)", what, err, c.who())
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
