@@ -8,3 +8,4 @@ controller_gen="go run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0"
 $controller_gen object paths=./api/...
 $controller_gen crd paths=./api/... output:crd:artifacts:config=api/crds
 cp api/crds/failover.openova.io_failovergroups.yaml platform/failover-controller/chart/crds/
+cp api/crds/platform.openova.io_*.yaml deploy/charts/catalyst/crds/
