@@ -20,7 +20,7 @@ import (
 
 var embedded = sync.OnceValues(func() (*catalog.Catalog, error) { return catalog.Load(openova.Catalog) })
 
-func realCatalog(t *testing.T) *catalog.Catalog {
+func realCatalog(t testing.TB) *catalog.Catalog {
 	t.Helper()
 	c, err := embedded()
 	if err != nil {
@@ -31,7 +31,7 @@ func realCatalog(t *testing.T) *catalog.Catalog {
 
 // newer is the embedded catalog with each named blueprint at version 9.9.9
 // (first chart at 99.0.0, a changelog entry): a newer Catalyst release.
-func newer(t *testing.T, names ...string) *catalog.Catalog {
+func newer(t testing.TB, names ...string) *catalog.Catalog {
 	t.Helper()
 	base := realCatalog(t)
 	over := map[string][]byte{}
@@ -55,7 +55,7 @@ func newer(t *testing.T, names ...string) *catalog.Catalog {
 	return c
 }
 
-func example(t *testing.T, name string) []byte {
+func example(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("../../examples/" + name + ".yaml")
 	if err != nil {
@@ -65,7 +65,7 @@ func example(t *testing.T, name string) []byte {
 }
 
 // snapshot is the repository after `catalyst generate` (manifest included).
-func snapshot(t *testing.T, spec []byte, cat *catalog.Catalog) map[string][]byte {
+func snapshot(t testing.TB, spec []byte, cat *catalog.Catalog) map[string][]byte {
 	t.Helper()
 	tree, err := generate.Generate(spec, cat)
 	if err != nil {
@@ -287,7 +287,7 @@ func TestAddRegion(t *testing.T) {
 	}
 }
 
-func mustGenerate(t *testing.T, spec []byte, cat *catalog.Catalog) *filetree.Tree {
+func mustGenerate(t testing.TB, spec []byte, cat *catalog.Catalog) *filetree.Tree {
 	t.Helper()
 	tree, err := generate.Generate(spec, cat)
 	if err != nil {
@@ -296,7 +296,7 @@ func mustGenerate(t *testing.T, spec []byte, cat *catalog.Catalog) *filetree.Tre
 	return tree
 }
 
-func mustBlueprint(t *testing.T, name string) *catalog.Blueprint {
+func mustBlueprint(t testing.TB, name string) *catalog.Blueprint {
 	b, ok := realCatalog(t).Blueprint(name)
 	if !ok {
 		t.Fatalf("no %s", name)
