@@ -67,7 +67,9 @@ func TestDryRunBites(t *testing.T) {
 	ctx := context.Background()
 	for name, edit := range map[string]func(spec map[string]any){
 		"unknown field": func(s map[string]any) { s["instancez"] = int64(3) },
-		"bad enum":      func(s map[string]any) { s["postgresql"] = map[string]any{"synchronous": map[string]any{"method": "all", "number": int64(1)}} },
+		"bad enum": func(s map[string]any) {
+			s["postgresql"] = map[string]any{"synchronous": map[string]any{"method": "all", "number": int64(1)}}
+		},
 	} {
 		res, err := renderPostgres(oneRegion, cases["tier2-daily-cluster"].claim)
 		if err != nil {
