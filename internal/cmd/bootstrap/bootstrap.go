@@ -152,6 +152,9 @@ func Run(opts *Options) error {
 	if (opts.TLSCert == "") != (opts.TLSKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
 	}
+	if opts.ApplyLease < time.Second {
+		return fmt.Errorf("--apply-lease %s: use at least 1s (the lease is renewed every third of it)", opts.ApplyLease)
+	}
 	e, err := open(ctx, opts.DataDir)
 	if err != nil {
 		return err

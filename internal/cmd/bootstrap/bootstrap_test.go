@@ -78,3 +78,15 @@ func readAll(res *http.Response) (string, error) {
 	b, err := io.ReadAll(res.Body)
 	return string(b), err
 }
+
+// TestApplyLeaseTooShort: a lease renewed every third of itself needs a
+// period a database round trip fits in; the flag says so.
+func TestApplyLeaseTooShort(t *testing.T) {
+	streams, _, _, _ := iostreams.Test()
+	cmd := NewCmdBootstrap(&factory.Factory{IOStreams: streams}, nil)
+	cmd.SetArgs([]string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--apply-lease", "100ms"})
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "--apply-lease 100ms: use at least 1s") {
+		t.Fatalf("--apply-lease 100ms = %v", err)
+	}
+}

@@ -81,8 +81,11 @@ func New(c Config) (*Server, error) {
 	if c.ApplyConfig == nil {
 		c.ApplyConfig = TerraformConfig
 	}
-	if c.ApplyLease <= 0 {
+	if c.ApplyLease == 0 {
 		c.ApplyLease = 30 * time.Second
+	}
+	if c.ApplyLease < time.Second {
+		return nil, fmt.Errorf("apply lease %s: use at least 1s (it is renewed every third of it)", c.ApplyLease)
 	}
 	if c.KeepLogLines <= 0 {
 		c.KeepLogLines = 10000
