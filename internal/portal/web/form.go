@@ -269,4 +269,3 @@ func scalarIf(v any) string {
 	}
 	return scalar(v)
 }
-

@@ -1,0 +1,190 @@
+// Package webtest starts the whole developer portal for tests, every part
+// real and on loopback: the portalweb handler, portal.Service against
+// kube-apiserver (internal/testenv), a fresh Gitea (internal/giteatest)
+// holding the instance repository, and an OpenID Provider
+// (internal/wizard/oidctest) that signs in one person at a time.
+package webtest
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"code.gitea.io/sdk/gitea"
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	openova "github.com/openova-io/openova"
+	platformv1 "github.com/openova-io/openova/api/platform/v1alpha1"
+	"github.com/openova-io/openova/internal/catalog"
+	"github.com/openova-io/openova/internal/forge"
+	"github.com/openova-io/openova/internal/giteatest"
+	"github.com/openova-io/openova/internal/oidclogin"
+	"github.com/openova-io/openova/internal/portal"
+	portalweb "github.com/openova-io/openova/internal/portal/web"
+	"github.com/openova-io/openova/internal/testenv"
+	"github.com/openova-io/openova/internal/wizard/oidctest"
+	"github.com/openova-io/openova/internal/wizard/secrets"
+)
+
+// ClientSecret is the OIDC client's secret; tests assert it never shows.
+const ClientSecret = "portal-client-secret-NEVER-SHOWN-31"
+
+// Teams of every portal started here: team-a owns two namespaces,
+// team-b one.
+var Teams = portal.Teams{
+	{Name: "team-a", Groups: []string{"team-a"}, Namespaces: []string{"team-a-dev", "team-a-prod"}},
+	{Name: "team-b", Groups: []string{"team-b"}, Namespaces: []string{"team-b-dev"}},
+}
+
+// Portal is a running portal and its real dependencies.
+type Portal struct {
+	URL       string // the site; the portal is at URL + "/portal/"
+	OP        *oidctest.Provider
+	Gitea     *giteatest.Server
+	Forge     *forge.Client
+	Repo      forge.Repo
+	Service   *portal.Service
+	Kube      client.Client
+	Namespace string // where PortalRequests live
+}
+
+var seq atomic.Int64
+
+// Start serves a portal whose provider signs in user (change it with
+// p.OP.SetUser); everything stops when the test ends.
+func Start(t *testing.T, env *testenv.Env, user oidctest.User) *Portal {
+	t.Helper()
+	ctx := context.Background()
+	cat, err := catalog.Load(openova.Catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctrllog.SetLogger(logr.Discard()) // the client's own log lines are noise here
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, platformv1.AddToScheme} {
+		if err := add(scheme); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kube, err := client.New(env.Config, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Portal{Kube: kube, Namespace: fmt.Sprintf("portal-%d-%d", time.Now().UnixNano()%1e6, seq.Add(1))}
+	for _, ns := range []string{p.Namespace, "team-a-dev", "team-a-prod", "team-b-dev"} {
+		if err := env.EnsureNamespace(ctx, ns); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	p.Gitea = giteatest.Start(t)
+	p.Forge = p.Gitea.Client(t)
+	p.Repo = forge.Repo{Owner: "acme", Name: "instance"}
+	if err := p.Forge.EnsureOrg(ctx, p.Repo.Owner); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Forge.EnsureRepo(ctx, p.Repo); err != nil {
+		t.Fatal(err)
+	}
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := os.ReadFile(filepath.Join(root, "examples", "two-region.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := p.Forge.PushTree(ctx, p.Repo, "main", map[string][]byte{"README.md": []byte("# acme instance\n"), "instance.yaml": spec},
+		"instance repository", forge.Signature{Name: "Catalyst", Email: "catalyst@acme.example"}); err != nil {
+		t.Fatal(err)
+	}
+	p.Service = &portal.Service{Catalog: cat, Teams: Teams, Kube: kube, Namespace: p.Namespace, Forge: p.Forge, Repo: p.Repo, Base: "main"}
+
+	// The site's URL is needed before the handler (the redirect URL), so
+	// the server starts first and gets its handler after.
+	var h atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.Load().(http.Handler).ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	p.URL = srv.URL
+	redirect := srv.URL + "/portal/callback"
+	if p.OP, err = oidctest.Start("portal", ClientSecret, redirect, user); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.OP.Close)
+	rp, err := oidclogin.NewRelyingParty(ctx, p.OP.Issuer, "portal", ClientSecret, redirect, []string{"groups"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, secrets.KeySize)
+	rand.Read(key)
+	sealer, err := secrets.New(key, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler, err := portalweb.New(portalweb.Config{Service: p.Service, RP: rp, Sealer: sealer, Now: time.Now, Random: rand.Reader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Store(handler)
+	return p
+}
+
+// PullRequests lists the instance repository's pull requests in any
+// state, as Gitea's API reports them.
+func (p *Portal) PullRequests(t *testing.T) []*gitea.PullRequest {
+	t.Helper()
+	api, err := gitea.NewClient(p.Gitea.URL, gitea.SetToken(p.Gitea.AdminToken), gitea.SetGiteaVersion(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prs, _, err := api.ListRepoPullRequests(p.Repo.Owner, p.Repo.Name, gitea.ListPullRequestsOptions{State: gitea.StateAll})
+	if err != nil {
+		t.Fatalf("list pull requests of %s: %v", p.Repo, err)
+	}
+	return prs
+}
+
+// Requests lists the PortalRequests the portal made.
+func (p *Portal) Requests(t *testing.T) []platformv1.PortalRequest {
+	t.Helper()
+	var l platformv1.PortalRequestList
+	if err := p.Kube.List(context.Background(), &l, client.InNamespace(p.Namespace)); err != nil {
+		t.Fatalf("list PortalRequests in %s: %v", p.Namespace, err)
+	}
+	return l.Items
+}
+
+// ChangedFiles are the files a pull request's branch adds or changes
+// against main.
+func (p *Portal) ChangedFiles(t *testing.T, branch string) map[string][]byte {
+	t.Helper()
+	ctx := context.Background()
+	head, _, err := p.Forge.Snapshot(ctx, p.Repo, branch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _, err := p.Forge.Snapshot(ctx, p.Repo, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for path, data := range head {
+		if old, ok := base[path]; !ok || string(old) != string(data) {
+			out[path] = data
+		}
+	}
+	return out
+}
