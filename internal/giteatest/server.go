@@ -132,6 +132,7 @@ func start(dir string) (*Server, error) {
 	}
 	s.cmd = command(conf, "web")
 	s.cmd.Stdout, s.cmd.Stderr = out, out
+	s.cmd.SysProcAttr = dieWithParent()
 	if err := s.cmd.Start(); err != nil {
 		out.Close()
 		return nil, fmt.Errorf("start gitea web: %w", err)
