@@ -34,11 +34,15 @@ func body(o Offering, req Request, team string, values map[string]any, res *rend
 		fmt.Fprintf(&b, "\n### Advanced lane\n\nMerged unchanged into %s; outside the blueprint configuration, supported best effort:\n\n```yaml\n%s```\n", o.Advanced.Target, raw)
 	}
 	b.WriteString("\n### What merging does\n\n")
-	regions := sortedKeys(res.Objects)
+	regions := res.Regions
 	for _, f := range sortedKeys(files) {
 		fmt.Fprintf(&b, "- `%s`\n", f)
 	}
-	fmt.Fprintf(&b, "\nFlux (Kustomization `requests`) applies these files in region %s; the operator then reconciles them.\n", strings.Join(regions, " and "))
+	where := "region " + regions[0]
+	if len(regions) > 1 {
+		where = fmt.Sprintf("regions %s (primary) and %s (replica cluster streaming from it)", regions[0], strings.Join(regions[1:], ", "))
+	}
+	fmt.Fprintf(&b, "\nFlux (Kustomization `requests`) applies these files in %s; the operator then reconciles them.\n", where)
 	fmt.Fprintf(&b, "Once ready, the application reads its connection details from the Secret `%s` in namespace `%s` (created by the operator; the portal shows its name, never its value).\n",
 		res.ConnectionSecret, req.Namespace)
 	b.WriteString("\nCatalyst opened this pull request and never approves or merges it: a reviewer does, under the branch protection and CODEOWNERS of this repository.\n")

@@ -73,7 +73,7 @@ func renderPostgres(t Target, c Claim) (*Result, error) {
 		return nil, fmt.Errorf("backup %s needs archival S3, but instance.yaml spec.archival has no endpoint or bucket; set them or request backup: none", p.backup)
 	}
 	topo := flux.PostgresTopology{Cluster: c.Name, Namespace: c.Namespace, Regions: p.regions(t)}
-	res := &Result{Objects: map[string][]map[string]any{}, ConnectionSecret: c.Name + "-app",
+	res := &Result{Regions: topo.Regions, Objects: map[string][]map[string]any{}, ConnectionSecret: c.Name + "-app",
 		Ready: ObjectRef{cnpgAPI, "Cluster", c.Namespace, c.Name}}
 	for _, region := range topo.Regions {
 		var objs []map[string]any

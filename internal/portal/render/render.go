@@ -43,6 +43,8 @@ type Claim struct {
 
 // Result is what a claim renders to.
 type Result struct {
+	// Regions the claim runs in, the primary first.
+	Regions []string
 	// Objects by region name, in apply order.
 	Objects map[string][]map[string]any
 	// ConnectionSecret is the Secret the operator creates with the
