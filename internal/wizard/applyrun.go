@@ -67,10 +67,11 @@ type ApplyStore interface {
 	// ResumableApplyRuns are the runs of every organisation whose status
 	// is ApplyRunning and whose lease is free or expired.
 	ResumableApplyRuns(ctx context.Context) ([]*ApplyRun, error)
-	// AppendApplyEvent adds an event to the run's feed and sets its ID. At
-	// most keepLogs log lines are kept per run (the oldest go first);
-	// steps and status changes are always kept.
-	AppendApplyEvent(ctx context.Context, orgID, bootstrapID string, e *ApplyEvent, keepLogs int) error
+	// AppendApplyEvents adds events to the run's feed, in one transaction,
+	// and sets their IDs. Log lines older than the run's newest keepLogs
+	// events are dropped (at most keepLogs are kept); steps and status
+	// changes always stay.
+	AppendApplyEvents(ctx context.Context, orgID, bootstrapID string, evs []*ApplyEvent, keepLogs int) error
 	// ApplyEvents returns up to limit events after the ID after, oldest first.
 	ApplyEvents(ctx context.Context, orgID, bootstrapID string, after int64, limit int) ([]*ApplyEvent, error)
 }

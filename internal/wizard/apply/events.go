@@ -25,9 +25,10 @@ type Event struct {
 	At   time.Time `json:"at"`
 }
 
-// Feed stores an apply's events (the wizard's is its Store, bounded).
+// Feed stores an apply's events (the wizard's is its Store, bounded), in
+// order, all of one call at once.
 type Feed interface {
-	Append(Event) error
+	Append(...Event) error
 }
 
 // LineWriter turns tofu's output into log events, one per line, with every
@@ -41,16 +42,21 @@ type LineWriter struct {
 	buf     []byte
 }
 
+// Write emits the complete lines of p as one batch: tofu's output that
+// arrived while the previous batch was being stored goes in one write.
 func (w *LineWriter) Write(p []byte) (int, error) {
 	w.buf = append(w.buf, p...)
+	var batch []Event
 	for {
 		i := bytes.IndexByte(w.buf, '\n')
 		if i < 0 {
 			break
 		}
-		line := string(w.buf[:i])
+		batch = append(batch, w.event(string(w.buf[:i])))
 		w.buf = w.buf[i+1:]
-		if err := w.emit(line); err != nil {
+	}
+	if len(batch) > 0 {
+		if err := w.Feed.Append(batch...); err != nil {
 			return 0, err
 		}
 	}
@@ -64,10 +70,10 @@ func (w *LineWriter) Flush() error {
 	}
 	line := string(w.buf)
 	w.buf = nil
-	return w.emit(line)
+	return w.Feed.Append(w.event(line))
 }
 
-func (w *LineWriter) emit(line string) error {
+func (w *LineWriter) event(line string) Event {
 	for _, s := range w.Secrets {
 		if len(s) >= 6 {
 			line = strings.ReplaceAll(line, s, "(sensitive)")
@@ -77,5 +83,5 @@ func (w *LineWriter) emit(line string) error {
 	if w.Step != nil {
 		step = w.Step()
 	}
-	return w.Feed.Append(Event{Kind: EventLine, Step: step, Text: line, At: w.Now()})
+	return Event{Kind: EventLine, Step: step, Text: line, At: w.Now()}
 }

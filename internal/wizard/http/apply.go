@@ -98,9 +98,12 @@ type storeFeed struct {
 	b *wizard.Bootstrap
 }
 
-func (f storeFeed) Append(e apply.Event) error {
-	ev := &wizard.ApplyEvent{Kind: e.Kind, Step: string(e.Step), By: e.By, Text: e.Text, At: e.At}
-	err := f.s.Store.AppendApplyEvent(context.Background(), f.b.OrgID, f.b.ID, ev, f.s.KeepLogLines)
+func (f storeFeed) Append(evs ...apply.Event) error {
+	rows := make([]*wizard.ApplyEvent, len(evs))
+	for i, e := range evs {
+		rows[i] = &wizard.ApplyEvent{Kind: e.Kind, Step: string(e.Step), By: e.By, Text: e.Text, At: e.At}
+	}
+	err := f.s.Store.AppendApplyEvents(context.Background(), f.b.OrgID, f.b.ID, rows, f.s.KeepLogLines)
 	f.s.wakeStreams(f.b)
 	return err
 }

@@ -154,36 +154,48 @@ func (s *Store) ResumableApplyRuns(ctx context.Context) ([]*wizard.ApplyRun, err
 	return out, rows.Err()
 }
 
-// AppendApplyEvent implements wizard.Store: the run's counter numbers the
-// event, in the transaction that inserts it.
-func (s *Store) AppendApplyEvent(ctx context.Context, orgID, bootstrapID string, e *wizard.ApplyEvent, keepLogs int) error {
+// AppendApplyEvents implements wizard.Store: the run's counter numbers the
+// events in the transaction that inserts them.
+func (s *Store) AppendApplyEvents(ctx context.Context, orgID, bootstrapID string, evs []*wizard.ApplyEvent, keepLogs int) error {
+	if len(evs) == 0 {
+		return nil
+	}
 	tx, err := s.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	var id int64
-	err = tx.QueryRowContext(ctx, s.q(`UPDATE apply_runs SET events = events + 1 WHERE org_id = ? AND bootstrap_id = ? RETURNING events`),
-		orgID, bootstrapID).Scan(&id)
+	var last int64
+	err = tx.QueryRowContext(ctx, s.q(`UPDATE apply_runs SET events = events + ? WHERE org_id = ? AND bootstrap_id = ? RETURNING events`),
+		len(evs), orgID, bootstrapID).Scan(&last)
 	if err != nil {
 		return notFound(err, "apply of bootstrap "+bootstrapID)
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO apply_events (org_id, bootstrap_id, id, kind, step, by_user, text, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		orgID, bootstrapID, id, e.Kind, e.Step, e.By, e.Text, ns(e.At)); err != nil {
+	ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO apply_events (org_id, bootstrap_id, id, kind, step, by_user, text, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`))
+	if err != nil {
 		return err
 	}
-	if e.Kind == "log" && keepLogs > 0 {
-		// Bounded: drop the log lines beyond the newest keepLogs.
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM apply_events WHERE org_id = ? AND bootstrap_id = ? AND kind = 'log' AND id <= (
-			SELECT id FROM apply_events WHERE org_id = ? AND bootstrap_id = ? AND kind = 'log' ORDER BY id DESC LIMIT 1 OFFSET ?)`),
-			orgID, bootstrapID, orgID, bootstrapID, keepLogs); err != nil {
+	defer ins.Close()
+	first := last - int64(len(evs)) + 1
+	for i, e := range evs {
+		if _, err := ins.ExecContext(ctx, orgID, bootstrapID, first+int64(i), e.Kind, e.Step, e.By, e.Text, ns(e.At)); err != nil {
+			return err
+		}
+	}
+	if keepLogs > 0 && last > int64(keepLogs) {
+		// Bounded: log lines older than the newest keepLogs events go; a
+		// range of the primary key, so the cost does not grow with the feed.
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM apply_events WHERE bootstrap_id = ? AND id <= ? AND kind = 'log' AND org_id = ?`),
+			bootstrapID, last-int64(keepLogs), orgID); err != nil {
 			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	e.ID = id
+	for i, e := range evs {
+		e.ID = first + int64(i)
+	}
 	return nil
 }
 

@@ -114,8 +114,8 @@ func testApplyJournal(t *testing.T, tg Target) {
 	}
 }
 
-// testApplyEvents: event IDs count up per run; only the newest log lines
-// are kept, steps and status changes always.
+// testApplyEvents: event IDs count up per run; log lines older than the
+// newest keepLogs events are dropped, steps and status changes never.
 func testApplyEvents(t *testing.T, tg Target) {
 	ctx, s := context.Background(), tg.Store
 	o, _ := seed(t, s, "acme")
@@ -130,7 +130,7 @@ func testApplyEvents(t *testing.T, tg Target) {
 	add := func(b, kind, text string) int64 {
 		t.Helper()
 		e := &wizard.ApplyEvent{Kind: kind, Step: "plan", Text: text, At: t0}
-		if err := s.AppendApplyEvent(ctx, o.ID, b, e, 3); err != nil {
+		if err := s.AppendApplyEvents(ctx, o.ID, b, []*wizard.ApplyEvent{e}, 3); err != nil {
 			t.Fatal(err)
 		}
 		return e.ID
@@ -156,14 +156,32 @@ func testApplyEvents(t *testing.T, tg Target) {
 	for _, e := range evs {
 		got = append(got, e.Kind+":"+e.Text)
 	}
-	if want := []string{"status:running", "log:c", "log:d", "log:e", "step:"}; !equal(got, want) {
-		t.Fatalf("events = %v; want %v (3 newest log lines)", got, want)
+	if want := []string{"status:running", "log:d", "log:e", "step:"}; !equal(got, want) {
+		t.Fatalf("events = %v; want %v (the log lines among the newest 3 events, every other event)", got, want)
 	}
 	if after, _ := s.ApplyEvents(ctx, o.ID, "b1", 5, 1); len(after) != 1 || after[0].ID != 6 || after[0].Text != "e" {
 		t.Fatalf("events after 5, limit 1 = %+v; want event 6 (log e)", after)
 	}
 	if id := add("b1", "log", "f"); id != 8 {
 		t.Fatalf("event ID after a restart = %d, want 8", id)
+	}
+	batch := []*wizard.ApplyEvent{{Kind: "log", Text: "g", At: t0}, {Kind: "log", Text: "h", At: t0}, {Kind: "status", Text: "done", At: t0}}
+	if err := s.AppendApplyEvents(ctx, o.ID, "b1", batch, 3); err != nil {
+		t.Fatal(err)
+	}
+	if batch[0].ID != 9 || batch[2].ID != 11 {
+		t.Fatalf("batch IDs = %d..%d, want 9..11", batch[0].ID, batch[2].ID)
+	}
+	evs, _ = s.ApplyEvents(ctx, o.ID, "b1", 0, 100)
+	got = got[:0]
+	for _, e := range evs {
+		got = append(got, e.Kind+":"+e.Text)
+	}
+	if want := []string{"status:running", "step:", "log:g", "log:h", "status:done"}; !equal(got, want) {
+		t.Fatalf("events after a batch = %v; want %v", got, want)
+	}
+	if err := s.AppendApplyEvents(ctx, o.ID, "nope", batch[:1], 3); code(err) != wizard.ENOTFOUND {
+		t.Fatalf("events of an apply that does not exist: %v, want not found", err)
 	}
 }
 
