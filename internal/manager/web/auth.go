@@ -10,9 +10,8 @@ import (
 	"strings"
 )
 
-// Authorizer decides who may use the dashboard and its actions. The
-// admin-token guard is the one built in; an OIDC admin group (oidclogin
-// plus a session) can replace it behind this interface.
+// Authorizer decides who may use the dashboard and its actions:
+// TokenAuth (an admin token) or OIDCAuth (an OIDC admin group).
 type Authorizer interface {
 	// Admin reports who sent the request if they are a platform admin.
 	Admin(r *http.Request) (who string, ok bool)

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -48,7 +49,8 @@ type Options struct {
 	Reader client.Reader
 	// Actions nil makes the dashboard read-only.
 	Actions Actions
-	// Auth admits platform admins; every page but /login needs one.
+	// Auth admits platform admins (TokenAuth, or OIDCAuth for an OIDC
+	// admin group); every page but the sign-in needs one.
 	Auth Authorizer
 	// Catalog lists the products and à la carte components to enable.
 	Catalog *catalog.Catalog
@@ -91,8 +93,13 @@ func New(o Options) (http.Handler, error) {
 	static, _ := fs.Sub(staticFS, "static")
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	mux.HandleFunc("GET /login", s.loginPage)
-	mux.HandleFunc("POST /login", s.loginPost)
+	if sso, ok := o.Auth.(*OIDCAuth); ok {
+		mux.HandleFunc("GET /login", sso.StartLogin)
+		mux.HandleFunc("GET "+CallbackPath, sso.FinishLogin)
+	} else {
+		mux.HandleFunc("GET /login", s.loginPage)
+		mux.HandleFunc("POST /login", s.loginPost)
+	}
 	mux.Handle("GET /{$}", s.admin(s.dashboard))
 	mux.Handle("GET /explorer", s.admin(s.explorer))
 	mux.Handle("GET /api/v1/components", s.admin(s.apiComponents))
@@ -129,7 +136,7 @@ func (s *server) admin(h func(http.ResponseWriter, *http.Request)) http.Handler 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := s.auth.Admin(r); !ok {
 			if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/api/") {
-				http.Redirect(w, r, "/login", http.StatusSeeOther)
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
 				return
 			}
 			http.Error(w, "sign in as a platform admin (Authorization: Bearer <admin token>)", http.StatusUnauthorized)
