@@ -114,7 +114,16 @@ func (s *Server) getBootstrap(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteBootstrap(w http.ResponseWriter, r *http.Request) {
 	p := who(r)
-	if err := s.Store.DeleteBootstrap(r.Context(), p.session.OrgID, r.PathValue("id")); err != nil {
+	b, err := s.load(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.applyIdle(r.Context(), b); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.Store.DeleteBootstrap(r.Context(), p.session.OrgID, b.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}

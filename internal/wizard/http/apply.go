@@ -550,6 +550,20 @@ func (s *Server) approveApply(w http.ResponseWriter, r *http.Request) {
 	s.answerStatus(w, r, b, http.StatusAccepted)
 }
 
+// applyIdle is ECONFLICT while b's apply runs on any replica or waits to
+// be resumed: completing or deleting b then would take the credentials
+// (or the journal) from under it.
+func (s *Server) applyIdle(ctx context.Context, b *wizard.Bootstrap) error {
+	run, err := s.run(ctx, b)
+	if err != nil {
+		return err
+	}
+	if run.Holder != "" || run.Status == wizard.ApplyRunning {
+		return wizard.Errorf(wizard.ECONFLICT, "a managed apply of bootstrap %s is running; wait for it to finish (its page shows the progress)", b.ID)
+	}
+	return nil
+}
+
 func (s *Server) running(b *wizard.Bootstrap) bool {
 	s.runs.mu.Lock()
 	defer s.runs.mu.Unlock()

@@ -171,6 +171,9 @@ func TestManagedApplyThroughAPI(t *testing.T) {
 	if code, _ := c.do("POST", "/api/v1/bootstraps/"+id+"/complete", nil); code != http.StatusConflict {
 		t.Fatalf("complete while applying = %d, want 409 (its credentials are in use)", code)
 	}
+	if code, _ := c.do("DELETE", "/api/v1/bootstraps/"+id, nil); code != http.StatusConflict {
+		t.Fatalf("delete while applying = %d, want 409 (the apply's journal and credentials are in use)", code)
+	}
 	// Another organisation sees none of it.
 	if _, err := wizard.AddLocalUser(context.Background(), h.store, "globex", "mallory", adminPassword, h.now.get()); err != nil {
 		t.Fatal(err)

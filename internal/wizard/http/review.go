@@ -140,11 +140,8 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if run, err := s.run(r.Context(), b); err != nil {
+	if err := s.applyIdle(r.Context(), b); err != nil {
 		s.fail(w, r, err)
-		return
-	} else if run.Holder != "" || run.Status == wizard.ApplyRunning {
-		s.fail(w, r, wizard.Errorf(wizard.ECONFLICT, "a managed apply of bootstrap %s is running; wait for it to finish, then complete", b.ID))
 		return
 	}
 	if err := s.Store.WipeCredentials(r.Context(), b.OrgID, b.ID); err != nil {
