@@ -109,6 +109,7 @@ func Start(t *testing.T, env *testenv.Env, user oidctest.User) *Portal {
 		"instance repository", forge.Signature{Name: "Catalyst", Email: "catalyst@acme.example"}); err != nil {
 		t.Fatal(err)
 	}
+	p.waitNotEmpty(t)
 	p.Service = &portal.Service{Catalog: cat, Teams: Teams, Kube: kube, Namespace: p.Namespace, Forge: p.Forge, Repo: p.Repo, Base: "main"}
 
 	// The site's URL is needed before the handler (the redirect URL), so
@@ -142,15 +143,36 @@ func Start(t *testing.T, env *testenv.Env, user oidctest.User) *Portal {
 	return p
 }
 
-// PullRequests lists the instance repository's pull requests in any
-// state, as Gitea's API reports them.
-func (p *Portal) PullRequests(t *testing.T) []*gitea.PullRequest {
+// waitNotEmpty waits for Gitea to take the first push in: until then it
+// answers 404 to a listing of the repository's pull requests.
+func (p *Portal) waitNotEmpty(t *testing.T) {
+	t.Helper()
+	api := p.api(t)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		r, _, err := api.GetRepo(p.Repo.Owner, p.Repo.Name)
+		if err == nil && !r.Empty {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Gitea still calls %s empty after the first push (%v)", p.Repo, err)
+		}
+	}
+}
+
+func (p *Portal) api(t *testing.T) *gitea.Client {
 	t.Helper()
 	api, err := gitea.NewClient(p.Gitea.URL, gitea.SetToken(p.Gitea.AdminToken), gitea.SetGiteaVersion(""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	prs, _, err := api.ListRepoPullRequests(p.Repo.Owner, p.Repo.Name, gitea.ListPullRequestsOptions{State: gitea.StateAll})
+	return api
+}
+
+// PullRequests lists the instance repository's pull requests in any
+// state, as Gitea's API reports them.
+func (p *Portal) PullRequests(t *testing.T) []*gitea.PullRequest {
+	t.Helper()
+	prs, _, err := p.api(t).ListRepoPullRequests(p.Repo.Owner, p.Repo.Name, gitea.ListPullRequestsOptions{State: gitea.StateAll})
 	if err != nil {
 		t.Fatalf("list pull requests of %s: %v", p.Repo, err)
 	}
