@@ -56,6 +56,21 @@ type Options struct {
 	// repository day-2 pull requests are opened in, against Branch; an
 	// empty GiteaURL makes the dashboard read-only. The token is never logged.
 	GiteaURL, GiteaToken, Repo, Branch string
+
+	// OIDC signs platform admins in to the dashboard instead of the admin
+	// token when Issuer is set.
+	OIDC OIDC
+}
+
+// OIDC is the dashboard's single sign-on: members of AdminGroup are
+// platform admins. ExternalURL is how browsers reach the dashboard (the
+// redirect URL is ExternalURL + /login/callback); SessionKey (base64 of 32
+// bytes, shared by every replica) seals the session cookie. Secrets are
+// never logged.
+type OIDC struct {
+	Issuer, ClientID, ClientSecret string
+	AdminGroup, GroupsClaim        string
+	ExternalURL, SessionKey        string
 }
 
 const inClusterNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
@@ -69,6 +84,9 @@ func (o Options) Validate() error {
 	}
 	if o.LeaderElect && o.LeaderElectionID == "" {
 		return errors.New("--leader-election-id must not be empty")
+	}
+	if o.OIDC.Issuer != "" && (o.OIDC.ClientID == "" || o.OIDC.ClientSecret == "" || o.OIDC.ExternalURL == "" || o.OIDC.SessionKey == "") {
+		return errors.New("--oidc-issuer needs --oidc-client-id, the client secret ($CATALYST_OIDC_CLIENT_SECRET), --external-url and --session-key-file")
 	}
 	if o.GiteaURL != "" {
 		if owner, name, ok := strings.Cut(o.Repo, "/"); !ok || owner == "" || name == "" || strings.Contains(name, "/") {

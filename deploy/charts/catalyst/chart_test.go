@@ -31,7 +31,8 @@ func TestChartRendersValidObjects(t *testing.T) {
 				"tokenSecret": map[string]any{"name": "catalyst-gitea"}},
 			"adminToken": map[string]any{"secretName": "catalyst-admin"},
 			"oidc": map[string]any{"issuer": "https://id.acme.example.com", "clientID": "catalyst",
-				"clientSecret": map[string]any{"name": "catalyst-oidc"}},
+				"clientSecret": map[string]any{"name": "catalyst-oidc"}, "sessionKey": map[string]any{"name": "catalyst-session"}},
+			"externalURL": "https://catalyst.acme.example.com",
 			"networkPolicy": map[string]any{"from": []any{map[string]any{"namespaceSelector": map[string]any{
 				"matchLabels": map[string]any{"kubernetes.io/metadata.name": "ingress"}}}},
 				"apiServer": map[string]any{"cidrs": []any{"10.0.16.0/20"}}},
@@ -84,6 +85,14 @@ func TestChartRBAC(t *testing.T) {
 		if strings.Contains(rbac, never) {
 			t.Errorf("rbac grants %q", never)
 		}
+	}
+}
+
+func TestChartRequiresOIDCSecrets(t *testing.T) {
+	_, err := render(t, map[string]any{"externalURL": "https://c.example.com",
+		"oidc": map[string]any{"issuer": "https://id.example.com", "clientID": "c", "clientSecret": map[string]any{"name": "s"}}})
+	if err == nil || !strings.Contains(err.Error(), "values.oidc.sessionKey.name") {
+		t.Fatalf("got %v, want an error naming values.oidc.sessionKey.name", err)
 	}
 }
 

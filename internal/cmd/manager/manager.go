@@ -31,7 +31,7 @@ func NewCmdManager(f *factory.Factory, run RunFunc) *cobra.Command {
 		run = defaultRun
 	}
 	var o manager.Options
-	var kubeconfig, kubecontext, giteaTokenFile, adminTokenFile string
+	var kubeconfig, kubecontext, giteaTokenFile, adminTokenFile, oidcSecretFile, sessionKeyFile string
 	cmd := &cobra.Command{
 		Use:   "manager",
 		Short: "Run the lifecycle manager: platform health, support, drift, upgrades and its admin dashboard",
@@ -64,6 +64,12 @@ Inside a cluster it uses its service account; outside, pass --kubeconfig.`,
 			if o.AdminToken, err = secret(adminTokenFile, "--admin-token-file", "CATALYST_ADMIN_TOKEN"); err != nil {
 				return err
 			}
+			if o.OIDC.ClientSecret, err = secret(oidcSecretFile, "--oidc-client-secret-file", "CATALYST_OIDC_CLIENT_SECRET"); err != nil {
+				return err
+			}
+			if o.OIDC.SessionKey, err = secret(sessionKeyFile, "--session-key-file", "CATALYST_SESSION_KEY"); err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			ctrl.SetLogger(logr.FromSlogHandler(slog.NewJSONHandler(f.IOStreams.ErrOut, nil)))
@@ -86,6 +92,19 @@ Inside a cluster it uses its service account; outside, pass --kubeconfig.`,
 	fl.StringVar(&giteaTokenFile, "gitea-token-file", "", "file holding the Gitea token (default: $CATALYST_GITEA_TOKEN)")
 	fl.StringVar(&o.Repo, "repo", "", "instance repository as org/name")
 	fl.StringVar(&o.Branch, "branch", "main", "protected branch Flux follows; pull requests target it")
+	env := func(name, def string) string {
+		if v := os.Getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fl.StringVar(&o.OIDC.Issuer, "oidc-issuer", env("CATALYST_OIDC_ISSUER", ""), "OpenID Connect issuer signing platform admins in to the dashboard (instead of the admin token)")
+	fl.StringVar(&o.OIDC.ClientID, "oidc-client-id", env("CATALYST_OIDC_CLIENT_ID", ""), "OIDC client ID")
+	fl.StringVar(&oidcSecretFile, "oidc-client-secret-file", "", "file holding the OIDC client secret (default: $CATALYST_OIDC_CLIENT_SECRET)")
+	fl.StringVar(&o.OIDC.AdminGroup, "oidc-admin-group", env("CATALYST_OIDC_ADMIN_GROUP", "platform-admins"), "group whose members are platform admins")
+	fl.StringVar(&o.OIDC.GroupsClaim, "oidc-groups-claim", env("CATALYST_OIDC_GROUPS_CLAIM", "groups"), "ID token claim listing the person's groups")
+	fl.StringVar(&o.OIDC.ExternalURL, "external-url", env("CATALYST_EXTERNAL_URL", ""), "URL browsers reach the dashboard at; the OIDC redirect URL is it + /login/callback")
+	fl.StringVar(&sessionKeyFile, "session-key-file", "", "file holding base64 of 32 random bytes sealing sessions, the same on every replica (default: $CATALYST_SESSION_KEY)")
 	return cmd
 }
 

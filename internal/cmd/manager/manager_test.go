@@ -63,7 +63,7 @@ func TestFlags(t *testing.T) {
 	want := manager.Options{MetricsAddr: "127.0.0.1:9090", HealthAddr: "0", LeaderElect: true,
 		LeaderElectionNamespace: "catalyst", LeaderElectionID: "catalyst-manager", UIAddr: "127.0.0.1:8090",
 		AdminToken: "from-env", PublishBlueprints: true, GiteaURL: "http://127.0.0.1:3000", GiteaToken: "s3cret",
-		Repo: "acme/instance", Branch: "main"}
+		Repo: "acme/instance", Branch: "main", OIDC: manager.OIDC{AdminGroup: "platform-admins", GroupsClaim: "groups"}}
 	if got != want || host != "https://127.0.0.1:6443" {
 		t.Errorf("options %+v host %q, want %+v and the kubeconfig's server", got, host, want)
 	}

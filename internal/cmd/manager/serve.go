@@ -2,10 +2,14 @@ package manager
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -13,6 +17,8 @@ import (
 
 	"github.com/openova-io/openova/internal/manager"
 	"github.com/openova-io/openova/internal/manager/web"
+	"github.com/openova-io/openova/internal/oidclogin"
+	"github.com/openova-io/openova/internal/wizard/secrets"
 )
 
 // run is the default RunFunc: the manager, plus the dashboard on
@@ -27,7 +33,11 @@ func run(ctx context.Context, cfg *rest.Config, o manager.Options) error {
 		if err != nil {
 			return err
 		}
-		opts := web.Options{Reader: mgr.GetAPIReader(), Auth: web.TokenAuth{Token: o.AdminToken}, Catalog: cat,
+		auth, err := authorizer(ctx, o)
+		if err != nil {
+			return err
+		}
+		opts := web.Options{Reader: mgr.GetAPIReader(), Auth: auth, Catalog: cat,
 			Portal: o.Portal, Registerer: ctrlmetrics.Registry}
 		if actions != nil {
 			opts.Actions = actions
@@ -41,6 +51,35 @@ func run(ctx context.Context, cfg *rest.Config, o manager.Options) error {
 		}
 	}
 	return mgr.Start(ctx)
+}
+
+// authorizer is the OIDC admin group when an issuer is set, else the
+// admin token.
+func authorizer(ctx context.Context, o manager.Options) (web.Authorizer, error) {
+	if o.OIDC.Issuer == "" {
+		return web.TokenAuth{Token: o.AdminToken}, nil
+	}
+	key, err := base64.StdEncoding.DecodeString(o.OIDC.SessionKey)
+	if err != nil || len(key) != secrets.KeySize {
+		return nil, fmt.Errorf("--session-key-file: want the base64 of %d random bytes (head -c32 /dev/urandom | base64)", secrets.KeySize)
+	}
+	sealer, err := secrets.New(key, rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	external, err := url.Parse(o.OIDC.ExternalURL)
+	if err != nil || external.Host == "" {
+		return nil, fmt.Errorf("--external-url %q: want the dashboard's absolute URL", o.OIDC.ExternalURL)
+	}
+	redirect := strings.TrimSuffix(o.OIDC.ExternalURL, "/") + web.CallbackPath
+	relying, err := oidclogin.NewRelyingParty(ctx, o.OIDC.Issuer, o.OIDC.ClientID, o.OIDC.ClientSecret, redirect, []string{"groups"}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("--oidc-issuer %s: %w", o.OIDC.Issuer, err)
+	}
+	secure := external.Scheme == "https"
+	return &web.OIDCAuth{AdminGroup: o.OIDC.AdminGroup, Sealer: sealer, Now: time.Now, Random: rand.Reader, Secure: secure,
+		Flow: &oidclogin.Flow{RP: relying, Sealer: sealer, Now: time.Now, Random: rand.Reader, Cookie: "catalyst_oidc_flow",
+			Path: web.CallbackPath, Secure: secure, GroupsClaim: o.OIDC.GroupsClaim}}, nil
 }
 
 // uiServer runs the dashboard's listener on every replica.

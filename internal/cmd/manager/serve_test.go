@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"net"
 	"net/http"
@@ -13,7 +14,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/openova-io/openova/internal/manager"
+	"github.com/openova-io/openova/internal/manager/web"
 	"github.com/openova-io/openova/internal/testenv"
+	"github.com/openova-io/openova/internal/wizard/oidctest"
 )
 
 func freeAddr(t *testing.T) string {
@@ -88,3 +91,37 @@ var (
 	blueprints = schema.GroupVersionResource{Group: "platform.openova.io", Version: "v1alpha1", Resource: "blueprints"}
 	listAll    = metav1.ListOptions{}
 )
+
+// With an issuer the dashboard signs admins in with OIDC (discovery against
+// a real in-process provider); a bad session key names its flag.
+func TestAuthorizer(t *testing.T) {
+	ctx := context.Background()
+	op, err := oidctest.Start("catalyst", "s", "https://catalyst.acme.example.com/login/callback", oidctest.User{Subject: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer op.Close()
+	o := manager.Options{AdminToken: "t", OIDC: manager.OIDC{Issuer: op.Issuer, ClientID: "catalyst", ClientSecret: "s",
+		AdminGroup: "platform-admins", ExternalURL: "https://catalyst.acme.example.com", SessionKey: "c2hvcnQ="}}
+	if _, err := authorizer(ctx, o); err == nil || !strings.Contains(err.Error(), "--session-key-file") {
+		t.Errorf("short session key: %v", err)
+	}
+	o.OIDC.SessionKey = base64.StdEncoding.EncodeToString(make([]byte, 32))
+	a, err := authorizer(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sso, ok := a.(*web.OIDCAuth); !ok || !sso.Secure || sso.AdminGroup != "platform-admins" {
+		t.Errorf("authorizer %T %+v", a, a)
+	}
+	if err := o.Validate(); err != nil {
+		t.Errorf("complete OIDC options refused: %v", err)
+	}
+	o.OIDC.ExternalURL = ""
+	if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "--external-url") {
+		t.Errorf("missing external URL: %v", err)
+	}
+	if a, _ := authorizer(ctx, manager.Options{AdminToken: "t"}); a != (web.TokenAuth{Token: "t"}) {
+		t.Errorf("without an issuer: %T", a)
+	}
+}
