@@ -103,9 +103,20 @@ func (a *Actions) AddRegion(ctx context.Context, r instance.Region) (forge.PullR
 	return a.propose(ctx, "catalyst/add-region-"+r.Name, title, body, ch)
 }
 
+type requesterKey struct{}
+
+// WithRequester names the person asking for an action; the pull request
+// body says who it was, so the reviewer knows whom to ask.
+func WithRequester(ctx context.Context, who string) context.Context {
+	return context.WithValue(ctx, requesterKey{}, who)
+}
+
 func (a *Actions) propose(ctx context.Context, branch, title, body string, ch regen.Change) (forge.PullRequest, error) {
 	if ch.Empty() {
 		return forge.PullRequest{}, ErrNothingToChange
+	}
+	if who, _ := ctx.Value(requesterKey{}).(string); who != "" {
+		body += "\n\nRequested by " + who + " in the Catalyst dashboard."
 	}
 	pr, err := a.Forge.Propose(ctx, forge.Change{Repo: a.Repo, Base: a.Base, Branch: branch, Title: title,
 		Body:   body + "\n\nOpened by the Catalyst lifecycle manager, which never approves or merges its own pull requests.",

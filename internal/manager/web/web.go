@@ -278,7 +278,8 @@ func (s *server) act(w http.ResponseWriter, r *http.Request, action, title strin
 		http.Error(w, "the dashboard is read-only: start catalyst manager with --gitea-url and its token to enable actions", http.StatusServiceUnavailable)
 		return
 	}
-	pr, err := run(r.Context())
+	who, _ := s.auth.Admin(r)
+	pr, err := run(manager.WithRequester(r.Context(), who))
 	var verr *instance.ValidationError
 	status, result := http.StatusOK, "opened"
 	switch {

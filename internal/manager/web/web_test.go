@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"code.gitea.io/sdk/gitea"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -262,6 +263,20 @@ func TestDashboard(t *testing.T) {
 	for _, p := range changed {
 		if !managertest.LockOrTwin(p) && !strings.Contains(p, "/cert-manager/") {
 			t.Errorf("%s changed by the cert-manager upgrade", p)
+		}
+	}
+	// The body names the component, the changelog and who asked.
+	api, err := gitea.NewClient(srv.URL, gitea.SetToken(srv.AdminToken), gitea.SetGiteaVersion(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prs, _, err := api.ListRepoPullRequests(repo.Owner, repo.Name, gitea.ListPullRequestsOptions{State: gitea.StateOpen})
+	if err != nil || len(prs) != 1 {
+		t.Fatalf("open pull requests: %d %v", len(prs), err)
+	}
+	for _, want := range []string{"Upgrade cert-manager " + certManager.Spec.Version + " → 9.9.9", "test upgrade of cert-manager", "Requested by admin-session"} {
+		if !strings.Contains(prs[0].Title+"\n"+prs[0].Body, want) {
+			t.Errorf("pull request lacks %q:\n%s\n%s", want, prs[0].Title, prs[0].Body)
 		}
 	}
 	// The dashboard now links the pull request instead of the button.
