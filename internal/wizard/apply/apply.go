@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -158,6 +159,16 @@ type Runner struct {
 	OnStep func(Record)
 	// OnStart is told of each command step as it starts.
 	OnStart func(Step)
+	// StopGrace is how long an interrupted tofu may take to stop cleanly
+	// before it is killed (2 minutes by default).
+	StopGrace time.Duration
+}
+
+func (r *Runner) stopGrace() time.Duration {
+	if r.StopGrace > 0 {
+		return r.StopGrace
+	}
+	return 2 * time.Minute
 }
 
 func (r *Runner) journal() Journal {
@@ -225,9 +236,17 @@ func (r *Runner) exec(ctx context.Context, tracked bool, args ...string) error {
 	cmd.Dir = r.Dir
 	cmd.Env = append(append(os.Environ(), "TF_IN_AUTOMATION=1", "TF_INPUT=0", "TF_ENCRYPTION="+r.encryption()), r.Env...)
 	cmd.Stdout, cmd.Stderr = r.Log, r.Log
+	// tofu leads its own process group (its providers and provisioners
+	// are in it). A cancelled run interrupts it as Ctrl-C would, so it
+	// finishes the operations in flight and writes the state; what is left
+	// after the grace period is killed, and the group's leftovers always.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return signalGroup(cmd.Process.Pid, syscall.SIGINT) }
+	cmd.WaitDelay = r.stopGrace()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("tofu %s: %w", args[0], err)
 	}
+	defer signalGroup(cmd.Process.Pid, syscall.SIGKILL)
 	if tracked {
 		if err := r.writePID(cmd.Process.Pid); err != nil {
 			cmd.Process.Kill()

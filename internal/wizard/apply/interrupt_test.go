@@ -1,0 +1,89 @@
+package apply
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// slowConfig creates one resource, then one whose local-exec provisioner
+// (built into OpenTofu) would run for 617 seconds.
+const slowConfig = `
+resource "terraform_data" "fast" {
+  input = "made-before-the-interrupt"
+}
+resource "terraform_data" "slow" {
+  input = terraform_data.fast.output
+  provisioner "local-exec" {
+    command = "sleep 617"
+  }
+}
+`
+
+// sleepers are the processes still running `sleep 617`.
+func sleepers(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		if data, err := os.ReadFile(p); err == nil && bytes.Equal(data, []byte("sleep\x00617\x00")) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// TestStoppedRunLeavesNoProcess: a run stopped mid-apply (the wizard
+// shutting down, or its lease lost) interrupts tofu, which writes the state
+// of what it created, and nothing of its process group (here the
+// provisioner's sleep) outlives the run; the step is not journalled.
+func TestStoppedRunLeavesNoProcess(t *testing.T) {
+	tofu := tofuBin(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(slowConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	r := runner(t, tofu, dir, &log)
+	r.StopGrace = 10 * time.Second
+	if err := r.Run(context.Background()); !errors.Is(err, ErrAwaitingApproval) {
+		t.Fatalf("plan: %v\n%s", err, log.String())
+	}
+	if err := r.Approve(context.Background(), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	for len(sleepers(t)) == 0 { // the provisioner runs: tofu is mid-apply
+		select {
+		case err := <-done:
+			t.Fatalf("apply ended before its provisioner ran: %v\n%s", err, log.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	stop()
+	if err := <-done; !errors.Is(err, context.Canceled) && (err == nil || !strings.Contains(err.Error(), "tofu apply")) {
+		t.Fatalf("stopped run = %v, want the cancellation", err)
+	}
+	if left := sleepers(t); len(left) != 0 {
+		t.Fatalf("the provisioner's process outlived the run: %v", left)
+	}
+	if _, err := os.Stat(filepath.Join(dir, PIDFile)); !os.IsNotExist(err) {
+		t.Fatal("the PID file of a stopped tofu was kept")
+	}
+	records, _, _ := FileJournal{Dir: dir}.Load(context.Background())
+	if got := stepsOf(records); got != "init,plan,approve" {
+		t.Fatalf("journal after the stop = %s, want apply not recorded", got)
+	}
+	var out bytes.Buffer
+	r.Log = &out
+	if err := r.tofu(context.Background(), "state", "list"); err != nil || !strings.Contains(out.String(), "terraform_data.fast") {
+		t.Fatalf("state after the interrupt = %q, %v; want the resource made before it", out.String(), err)
+	}
+}
