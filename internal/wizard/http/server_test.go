@@ -53,6 +53,8 @@ type harness struct {
 	// tofu and applyConfig turn managed apply on (apply_test.go).
 	tofu        string
 	applyConfig func(*wizard.Bootstrap, *filetree.Tree) (map[string][]byte, error)
+	// lease is the apply lease period (the wizard's default when zero).
+	lease time.Duration
 	// sso, when set, is called with the wizard's URL before it serves and
 	// returns its single sign-on (oidc_test.go).
 	sso func(url string) *wizhttp.OIDC
@@ -98,7 +100,7 @@ func (h *harness) start() {
 		sso = h.sso("http://" + srv.Listener.Addr().String())
 	}
 	s, err := wizhttp.New(wizhttp.Config{Store: h.store, Catalog: embeddedCatalog(h.t), Sealer: h.sealer,
-		Now: h.now.get, Random: rand.Reader, Tofu: h.tofu, ApplyDir: filepath.Join(h.dir, "apply"), ApplyConfig: h.applyConfig, OIDC: sso})
+		Now: h.now.get, Random: rand.Reader, Tofu: h.tofu, ApplyDir: filepath.Join(h.dir, "apply"), ApplyConfig: h.applyConfig, OIDC: sso, ApplyLease: h.lease})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -1,0 +1,92 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/openova-io/openova/internal/filetree"
+	"github.com/openova-io/openova/internal/wizard"
+	"github.com/openova-io/openova/internal/wizard/apply"
+	"github.com/openova-io/openova/internal/wizard/sqlstore"
+)
+
+// slowTF's apply runs a built-in local-exec provisioner for 617 seconds.
+const slowTF = `
+resource "terraform_data" "slow" {
+  input = "slow"
+  provisioner "local-exec" {
+    command = "sleep 617"
+  }
+}
+`
+
+func slowApplyConfig(_ *wizard.Bootstrap, tree *filetree.Tree) (map[string][]byte, error) {
+	vars, _ := tree.Get("terraform/variables.tf")
+	return map[string][]byte{"main.tf": []byte(slowTF), "variables.tf": vars}, nil
+}
+
+func sleepers() int {
+	n := 0
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		if data, err := os.ReadFile(p); err == nil && bytes.Equal(data, []byte("sleep\x00617\x00")) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestLostLeaseStopsTheRun: while tofu applies, another holder takes the
+// apply's lease (as a replica would once this one stalled past it); this
+// replica's renewal fails, its tofu is stopped with its process group, and
+// it records no step: only the lease's holder may.
+func TestLostLeaseStopsTheRun(t *testing.T) {
+	h := newHarness(t)
+	h.stop()
+	h.tofu, h.applyConfig, h.lease = tofuBin(t), slowApplyConfig, time.Second
+	h.start()
+	c := h.client().mustLogin("admin", adminPassword)
+	id := c.newBootstrap()
+	bodies, _ := stepBodies(t, "../../../examples/one-region.yaml")
+	for _, st := range wizard.Steps {
+		if len(st.Fields) > 0 {
+			if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/steps/"+st.Name, bodies[st.Name]); code != 200 {
+				t.Fatalf("step %s = %d %s", st.Name, code, data)
+			}
+		}
+	}
+	if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/credentials", typed); code != 200 {
+		t.Fatalf("credentials = %d %s", code, data)
+	}
+	c.generateAll(id)
+	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply", nil); code != http.StatusAccepted {
+		t.Fatalf("apply = %d %s", code, data)
+	}
+	planned := c.events(id, 0, status("awaiting-approval"))
+	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply/approve", nil); code != http.StatusAccepted {
+		t.Fatalf("approve = %d %s", code, data)
+	}
+	c.events(id, planned[len(planned)-1].ID, func(e apply.Event) bool { return e.Kind == apply.EventLine && sleepers() > 0 })
+
+	ctx, org := context.Background(), orgOf(t, h)
+	if _, err := h.store.(*sqlstore.Store).DB.ExecContext(ctx, `UPDATE apply_runs SET lease_expires = 0`); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := h.store.AcquireApplyLease(ctx, org, id, "intruder", time.Hour); err != nil || !ok {
+		t.Fatalf("take the expired lease = %v, %v", ok, err)
+	}
+	for deadline := time.Now().Add(time.Minute); sleepers() > 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the replica that lost the lease still runs tofu after a minute")
+		}
+	}
+	got, run := stepsOf(t, h, id)
+	if got != "init,plan,approve" || run.Holder != "intruder" || run.Status != wizard.ApplyRunning {
+		t.Fatalf("after the lease was lost: journal %s, holder %q, status %q; want apply unrecorded, the intruder's lease, still resumable", got, run.Holder, run.Status)
+	}
+}
