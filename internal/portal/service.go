@@ -35,6 +35,9 @@ const (
 	// AnnotationConnectionSecret is the name (never the value) of the
 	// Secret the operator will create.
 	AnnotationConnectionSecret = "portal.openova.io/connection-secret"
+	// AnnotationSecretField is the dotted path in the ready object that
+	// the operator sets once the connection Secret exists.
+	AnnotationSecretField = "portal.openova.io/connection-secret-field"
 	// AnnotationAdvanced holds the Advanced lane's raw fields as JSON.
 	AnnotationAdvanced = "portal.openova.io/advanced"
 )
@@ -138,6 +141,7 @@ func (s *Service) record(ctx context.Context, key client.ObjectKey, req Request,
 			Annotations: map[string]string{
 				AnnotationReady:            res.Ready.APIVersion + " " + res.Ready.Kind,
 				AnnotationConnectionSecret: res.ConnectionSecret,
+				AnnotationSecretField:      res.SecretField,
 			}},
 		Spec: spec,
 	}

@@ -74,7 +74,7 @@ func renderPostgres(t Target, c Claim) (*Result, error) {
 	}
 	topo := flux.PostgresTopology{Cluster: c.Name, Namespace: c.Namespace, Regions: p.regions(t)}
 	res := &Result{Regions: topo.Regions, Objects: map[string][]map[string]any{}, ConnectionSecret: c.Name + "-app",
-		Ready: ObjectRef{cnpgAPI, "Cluster", c.Namespace, c.Name}}
+		Ready: ObjectRef{cnpgAPI, "Cluster", c.Namespace, c.Name}, SecretField: "status.secretsResourceVersion.applicationSecretVersion"}
 	for _, region := range topo.Regions {
 		var objs []map[string]any
 		if p.backup != "none" {

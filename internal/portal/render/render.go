@@ -53,6 +53,10 @@ type Result struct {
 	// Ready names the object whose Ready condition says the claim is
 	// ready (in the primary region).
 	Ready ObjectRef
+	// SecretField is the dotted path in the Ready object's that the
+	// operator fills once it created ConnectionSecret: the tracker learns
+	// the Secret exists without any right to read Secrets.
+	SecretField string
 }
 
 // ObjectRef names a namespaced object of a kind.

@@ -25,9 +25,8 @@ type observation struct {
 	kust kustomization
 	// object is the resource whose Ready condition makes the request ready.
 	object resource
-	// secret is the connection Secret's name and whether it exists.
-	secret       string
-	secretExists bool
+	// secret is the connection Secret's name.
+	secret string
 }
 
 type kustomization struct {
@@ -44,6 +43,9 @@ type resource struct {
 	appliedByFlux   bool
 	ready           metav1.ConditionStatus
 	reason, message string
+	// secretCreated: the object's status says the operator created the
+	// connection Secret.
+	secretCreated bool
 }
 
 // decision is the status to record; wait asks for a later look.
@@ -113,7 +115,7 @@ func merged(o observation, d decision) decision {
 func applied(o observation, d decision) decision {
 	r := o.object
 	switch {
-	case r.ready == metav1.ConditionTrue && o.secretExists:
+	case r.ready == metav1.ConditionTrue && r.secretCreated:
 		d = moved(d, platformv1.PhaseReady, fmt.Sprintf("ready; the application reads Secret %s", o.secret), "")
 		d.connection = o.secret
 		return d

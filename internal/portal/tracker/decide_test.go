@@ -56,7 +56,7 @@ func TestDecide(t *testing.T) {
 			phase: platformv1.PhaseApplied, wait: true, says: "Setting up primary"},
 		"ready without Secret": {o: observation{status: at(platformv1.PhaseApplied), object: resource{found: true, ready: "True"}, secret: "orders-db-app"},
 			phase: platformv1.PhaseApplied, wait: true, says: "waiting for its Secret orders-db-app"},
-		"ready": {o: observation{status: at(platformv1.PhaseApplied), object: resource{found: true, ready: "True"}, secret: "orders-db-app", secretExists: true},
+		"ready": {o: observation{status: at(platformv1.PhaseApplied), object: resource{found: true, ready: "True", secretCreated: true}, secret: "orders-db-app"},
 			phase: platformv1.PhaseReady, says: "Secret orders-db-app"},
 		"failed is final": {o: observation{status: platformv1.PortalRequestStatus{Phase: platformv1.PhaseFailed, Reason: "PullRequestClosed"},
 			pr: &forge.PullRequest{State: forge.PRMerged}}, phase: platformv1.PhaseFailed, reason: "PullRequestClosed"},

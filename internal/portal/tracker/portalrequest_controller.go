@@ -149,8 +149,8 @@ func readySince(pr *platformv1.PortalRequest) time.Time {
 }
 
 // observe reads what the phase needs: Gitea while Open, Flux's
-// Kustomization and the object while Merged, the object and the Secret's
-// metadata (never its data) while Applied.
+// Kustomization and the object while Merged, the object while Applied. It
+// never reads a Secret: the operator's status says when it made one.
 func (r *Reconciler) observe(ctx context.Context, pr *platformv1.PortalRequest) (observation, error) {
 	o := observation{status: pr.Status, secret: pr.Annotations[portal.AnnotationConnectionSecret]}
 	ns, name := pr.Labels[portal.LabelNamespace], pr.Labels[portal.LabelName]
@@ -172,18 +172,8 @@ func (r *Reconciler) observe(ctx context.Context, pr *platformv1.PortalRequest) 
 		}
 	}
 	var err error
-	if o.object, err = r.readObject(ctx, pr.Annotations[portal.AnnotationReady], ns, name); err != nil {
+	if o.object, err = r.readObject(ctx, pr.Annotations[portal.AnnotationReady], pr.Annotations[portal.AnnotationSecretField], ns, name); err != nil {
 		return o, err
-	}
-	if pr.Status.Phase == platformv1.PhaseApplied && o.secret != "" {
-		s := &metav1.PartialObjectMetadata{}
-		s.SetGroupVersionKind(schema.GroupVersionKind{Version: "v1", Kind: "Secret"})
-		switch err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: o.secret}, s); {
-		case err == nil:
-			o.secretExists = true
-		case !apierrors.IsNotFound(err):
-			return o, fmt.Errorf("read Secret %s/%s metadata: %w", ns, o.secret, err)
-		}
 	}
 	return o, nil
 }
@@ -207,7 +197,7 @@ func (r *Reconciler) readKustomization(ctx context.Context) (kustomization, erro
 
 // readObject reads the object named by the ready-object annotation
 // ("<apiVersion> <Kind>") in the request's namespace.
-func (r *Reconciler) readObject(ctx context.Context, ref, namespace, name string) (resource, error) {
+func (r *Reconciler) readObject(ctx context.Context, ref, secretField, namespace, name string) (resource, error) {
 	apiVersion, kind, ok := strings.Cut(ref, " ")
 	if !ok {
 		return resource{}, fmt.Errorf("annotation %s is %q, want \"<apiVersion> <Kind>\"; the portal sets it", portal.AnnotationReady, ref)
@@ -224,6 +214,10 @@ func (r *Reconciler) readObject(ctx context.Context, ref, namespace, name string
 	k := r.kustomization()
 	res := resource{found: true, appliedByFlux: u.GetLabels()[fluxNameLabel] == k.Name && u.GetLabels()[fluxNamespaceLabel] == k.Namespace}
 	res.ready, res.reason, res.message = readyCondition(u)
+	if secretField != "" {
+		v, _, _ := unstructured.NestedString(u.Object, strings.Split(secretField, ".")...)
+		res.secretCreated = v != ""
+	}
 	return res, nil
 }
 

@@ -180,24 +180,26 @@ func (r *rig) kustomizationStatus(status, reason, message, revision string) {
 const secretValue = "pg-app-password-never-shown-4b1d"
 
 // playCNPG does what the CloudNativePG operator does once the instances
-// run: the app user's Secret, then the Cluster's Ready condition.
-func (r *rig) playCNPG(namespace, name string, secret bool) {
-	if secret {
+// run: the Cluster's Ready condition, then (withSecret) the app user's
+// Secret, whose resourceVersion it records in the Cluster's status.
+func (r *rig) playCNPG(namespace, name string, withSecret bool) {
+	c, err := env.Dynamic.Resource(clusterGVR).Namespace(namespace).Get(r.ctx, name, metav1.GetOptions{})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	st := map[string]any{"phase": "Cluster in healthy state", "readyInstances": int64(3), "instances": int64(3),
+		"conditions": []any{map[string]any{"type": "Ready", "status": "True", "reason": "ClusterIsReady", "message": "Cluster is Ready",
+			"lastTransitionTime": r.clock.Format(time.RFC3339)}}}
+	if withSecret {
 		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name + "-app", Namespace: namespace},
 			Type: corev1.SecretTypeBasicAuth, StringData: map[string]string{"username": "app", "password": secretValue,
 				"uri": "postgresql://app:" + secretValue + "@" + name + "-rw." + namespace + ":5432/app"}}
 		if err := env.Client.Create(r.ctx, s); err != nil {
 			r.t.Fatal(err)
 		}
-		return
+		st["secretsResourceVersion"] = map[string]any{"applicationSecretVersion": s.ResourceVersion}
 	}
-	c, err := env.Dynamic.Resource(clusterGVR).Namespace(namespace).Get(r.ctx, name, metav1.GetOptions{})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	c.Object["status"] = map[string]any{"phase": "Cluster in healthy state", "readyInstances": int64(3), "instances": int64(3),
-		"conditions": []any{map[string]any{"type": "Ready", "status": "True", "reason": "ClusterIsReady", "message": "Cluster is Ready",
-			"lastTransitionTime": r.clock.Format(time.RFC3339)}}}
+	c.Object["status"] = st
 	if _, err := env.Dynamic.Resource(clusterGVR).Namespace(namespace).UpdateStatus(r.ctx, c, metav1.UpdateOptions{}); err != nil {
 		r.t.Fatal(err)
 	}
