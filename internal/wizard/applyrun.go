@@ -14,9 +14,13 @@ type ApplyRun struct {
 	OrgID       string
 	BootstrapID string
 	Steps       []ApplyRecord
-	// Status is what a replica looking for work reads: ApplyRunning is
-	// resumed by whoever takes the lease; the others wait for a person.
+	// Status is what a replica looking for work reads: ApplyRunning and
+	// ApplyDestroying are resumed by whoever takes the lease; the others
+	// wait for a person.
 	Status string
+	// RequestedBy is who asked for what Status says (the destroy's
+	// requester is journalled with the destroy step, also when resumed).
+	RequestedBy string
 	// Plan is the saved plan, encrypted by OpenTofu's plan encryption with
 	// the bootstrap's passphrase: readable by no one without it.
 	Plan    []byte
@@ -32,8 +36,11 @@ type ApplyRecord struct {
 	At   time.Time `json:"at"`
 }
 
-// ApplyRunning is the status of a run with command steps left to do.
-const ApplyRunning = "running"
+// Statuses of runs with commands left to do.
+const (
+	ApplyRunning    = "running"    // init, plan or apply
+	ApplyDestroying = "destroying" // destroy
+)
 
 // ApplyEvent is one entry of an apply's feed (steps, status changes, log
 // lines). IDs increase by one per run, so a browser reconnecting to any
@@ -62,10 +69,11 @@ type ApplyStore interface {
 	// a plan (nil keeps the held one), only while holder's lease lasts:
 	// otherwise ECONFLICT, and the step is not recorded.
 	AppendApplyStep(ctx context.Context, orgID, bootstrapID, holder string, s ApplyRecord, plan []byte) error
-	// SetApplyStatus records the run's status.
-	SetApplyStatus(ctx context.Context, orgID, bootstrapID, status string) error
+	// SetApplyStatus records the run's status and who asked for it.
+	SetApplyStatus(ctx context.Context, orgID, bootstrapID, status, by string) error
 	// ResumableApplyRuns are the runs of every organisation whose status
-	// is ApplyRunning and whose lease is free or expired.
+	// is ApplyRunning or ApplyDestroying and whose lease is free or
+	// expired.
 	ResumableApplyRuns(ctx context.Context) ([]*ApplyRun, error)
 	// AppendApplyEvents adds events to the run's feed, in one transaction,
 	// and sets their IDs. Log lines older than the run's newest keepLogs

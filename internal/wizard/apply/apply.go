@@ -361,7 +361,7 @@ func (r *Runner) Destroy(ctx context.Context, by string) error {
 		return errors.New("nothing was applied: there is nothing to destroy")
 	}
 	if done[StepDestroy] {
-		return errors.New("already destroyed")
+		return nil // a resumed destroy that had finished
 	}
 	if err := r.stopOrphan(); err != nil {
 		return err

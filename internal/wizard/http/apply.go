@@ -284,7 +284,7 @@ func (s *Server) execute(ctx context.Context, b *wizard.Bootstrap, destroyBy str
 	feed := storeFeed{s, b}
 	final := func(status string) func() {
 		return func() {
-			if err := s.Store.SetApplyStatus(context.Background(), b.OrgID, b.ID, status); err != nil {
+			if err := s.Store.SetApplyStatus(context.Background(), b.OrgID, b.ID, status, ""); err != nil {
 				s.Logger.Error("apply status", "bootstrap", b.ID, "err", err)
 			}
 			feed.Append(apply.Event{Kind: apply.EventStatus, Text: status, At: s.Now()})
@@ -367,7 +367,11 @@ func (s *Server) resumeOnce(ctx context.Context) error {
 			s.Logger.Warn("apply to resume has no bootstrap", "bootstrap", run.BootstrapID, "err", err)
 			continue
 		}
-		if _, err := s.start(ctx, b, func(ctx context.Context) func() { return s.execute(ctx, b, "") }); err != nil {
+		destroyBy := ""
+		if run.Status == wizard.ApplyDestroying {
+			destroyBy = run.RequestedBy
+		}
+		if _, err := s.start(ctx, b, func(ctx context.Context) func() { return s.execute(ctx, b, destroyBy) }); err != nil {
 			return err
 		}
 	}
@@ -469,7 +473,7 @@ func (s *Server) startApply(w http.ResponseWriter, r *http.Request) {
 	}
 	// Resumable from now on, by this replica or another.
 	if next := apply.Next(apply.Done(records(run))); next != apply.StepApprove && next != apply.StepDone {
-		if err := s.Store.SetApplyStatus(r.Context(), b.OrgID, b.ID, wizard.ApplyRunning); err != nil {
+		if err := s.Store.SetApplyStatus(r.Context(), b.OrgID, b.ID, wizard.ApplyRunning, who(r).user.Name); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -539,7 +543,7 @@ func (s *Server) approveApply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r.Context(), who(r), "apply.approve", b.ID)
-	if err := s.Store.SetApplyStatus(r.Context(), b.OrgID, b.ID, wizard.ApplyRunning); err != nil {
+	if err := s.Store.SetApplyStatus(r.Context(), b.OrgID, b.ID, wizard.ApplyRunning, who(r).user.Name); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -558,7 +562,7 @@ func (s *Server) applyIdle(ctx context.Context, b *wizard.Bootstrap) error {
 	if err != nil {
 		return err
 	}
-	if run.Holder != "" || run.Status == wizard.ApplyRunning {
+	if run.Holder != "" || run.Status == wizard.ApplyRunning || run.Status == wizard.ApplyDestroying {
 		return wizard.Errorf(wizard.ECONFLICT, "a managed apply of bootstrap %s is running; wait for it to finish (its page shows the progress)", b.ID)
 	}
 	return nil
@@ -588,14 +592,24 @@ func (s *Server) destroy(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	by := who(r).user.Name
-	started, err := s.start(r.Context(), b, func(ctx context.Context) func() { return s.execute(ctx, b, by) })
+	// Taken before the status says destroying, so a refused request
+	// changes nothing; the status makes the destroy resumable.
+	held, err := s.Store.AcquireApplyLease(r.Context(), b.OrgID, b.ID, s.ReplicaID, s.ApplyLease)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if !started {
+	if !held || s.running(b) {
 		s.fail(w, r, wizard.Errorf(wizard.ECONFLICT, "a run is in progress; wait for it to finish"))
+		return
+	}
+	by := who(r).user.Name
+	if err := s.Store.SetApplyStatus(r.Context(), b.OrgID, b.ID, wizard.ApplyDestroying, by); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.start(r.Context(), b, func(ctx context.Context) func() { return s.execute(ctx, b, by) }); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	s.audit(r.Context(), who(r), "apply.destroy", b.ID)

@@ -90,3 +90,73 @@ func TestLostLeaseStopsTheRun(t *testing.T) {
 		t.Fatalf("after the lease was lost: journal %s, holder %q, status %q; want apply unrecorded, the intruder's lease, still resumable", got, run.Holder, run.Status)
 	}
 }
+
+// destroyTF's destroy runs a destroy-time provisioner that sleeps the
+// first time only (it leaves a mark in the work directory).
+const destroyTF = `
+resource "terraform_data" "network" {
+  input = "net"
+}
+resource "terraform_data" "cluster" {
+  input = terraform_data.network.output
+  provisioner "local-exec" {
+    when    = destroy
+    command = "test -e .destroyed-once || { touch .destroyed-once; sleep 617; }"
+  }
+}
+`
+
+// TestDestroyResumesAfterRestart: the wizard stops mid-destroy (tofu is
+// interrupted, the step is not recorded); the restarted wizard resumes the
+// destroy, journalled under the person who asked for it.
+func TestDestroyResumesAfterRestart(t *testing.T) {
+	h := newHarness(t)
+	h.stop()
+	h.tofu, h.lease = tofuBin(t), time.Second
+	h.applyConfig = func(_ *wizard.Bootstrap, tree *filetree.Tree) (map[string][]byte, error) {
+		vars, _ := tree.Get("terraform/variables.tf")
+		return map[string][]byte{"main.tf": []byte(destroyTF), "variables.tf": vars}, nil
+	}
+	h.start()
+	c := h.client().mustLogin("admin", adminPassword)
+	id := c.newBootstrap()
+	bodies, _ := stepBodies(t, "../../../examples/one-region.yaml")
+	for _, st := range wizard.Steps {
+		if len(st.Fields) > 0 {
+			if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/steps/"+st.Name, bodies[st.Name]); code != 200 {
+				t.Fatalf("step %s = %d %s", st.Name, code, data)
+			}
+		}
+	}
+	if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/credentials", typed); code != 200 {
+		t.Fatalf("credentials = %d %s", code, data)
+	}
+	c.generateAll(id)
+	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply", nil); code != http.StatusAccepted {
+		t.Fatalf("apply = %d %s", code, data)
+	}
+	evs := c.events(id, 0, status("awaiting-approval"))
+	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply/approve", nil); code != http.StatusAccepted {
+		t.Fatalf("approve = %d %s", code, data)
+	}
+	evs = c.events(id, evs[len(evs)-1].ID, status("done"))
+	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/destroy", nil); code != http.StatusAccepted {
+		t.Fatalf("destroy = %d %s", code, data)
+	}
+	c.events(id, evs[len(evs)-1].ID, func(apply.Event) bool { return sleepers() > 0 })
+	if code, _ := c.do("DELETE", "/api/v1/bootstraps/"+id, nil); code != http.StatusConflict {
+		t.Fatalf("delete while destroying = %d, want 409", code)
+	}
+	h.restart() // the destroy is interrupted mid-way
+	if got, run := stepsOf(t, h, id); got != "init,plan,approve,apply" || run.Status != wizard.ApplyDestroying {
+		t.Fatalf("after the stop: journal %s, status %q; want destroy unrecorded and resumable", got, run.Status)
+	}
+	if n := sleepers(); n != 0 {
+		t.Fatalf("%d provisioner process(es) outlived the stopped wizard", n)
+	}
+	c.events(id, 0, status("destroyed"))
+	got, run := stepsOf(t, h, id)
+	if got != "init,plan,approve,apply,destroy" || run.Steps[4].By != "admin" || run.Status != "destroyed" {
+		t.Fatalf("after the resumed destroy: journal %s (%+v), status %q", got, run.Steps, run.Status)
+	}
+}

@@ -56,6 +56,8 @@ CREATE TABLE apply_events (
 	org_id TEXT NOT NULL, bootstrap_id TEXT NOT NULL REFERENCES bootstraps(id), id BIGINT NOT NULL,
 	kind TEXT NOT NULL, step TEXT NOT NULL, by_user TEXT NOT NULL, text TEXT NOT NULL, at BIGINT NOT NULL,
 	PRIMARY KEY (bootstrap_id, id));
+`, `
+ALTER TABLE apply_runs ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
 `}
 
 // migrationLock serialises replicas migrating at once.

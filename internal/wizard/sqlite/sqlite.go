@@ -53,6 +53,8 @@ CREATE TABLE apply_events (
 	org_id TEXT NOT NULL, bootstrap_id TEXT NOT NULL REFERENCES bootstraps(id), id INTEGER NOT NULL,
 	kind TEXT NOT NULL, step TEXT NOT NULL, by_user TEXT NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL,
 	PRIMARY KEY (bootstrap_id, id));
+`, `
+ALTER TABLE apply_runs ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
 `}
 
 // Open opens (creating if needed) and migrates the database file.

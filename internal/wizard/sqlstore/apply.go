@@ -13,13 +13,13 @@ import (
 // renewed by one conditional UPDATE and judged by the database's clock
 // (Dialect.NowNS), so replicas with skewed clocks agree on who holds it.
 
-const runCols = `org_id, bootstrap_id, steps, status, plan, holder, created`
+const runCols = `org_id, bootstrap_id, steps, status, requested_by, plan, holder, created`
 
 func scanRun(r scanner) (*wizard.ApplyRun, error) {
 	var x wizard.ApplyRun
 	var steps string
 	var c int64
-	if err := r.Scan(&x.OrgID, &x.BootstrapID, &steps, &x.Status, &x.Plan, &x.Holder, &c); err != nil {
+	if err := r.Scan(&x.OrgID, &x.BootstrapID, &steps, &x.Status, &x.RequestedBy, &x.Plan, &x.Holder, &c); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(steps), &x.Steps); err != nil {
@@ -41,8 +41,8 @@ func (s *Store) CreateApplyRun(ctx context.Context, r *wizard.ApplyRun) error {
 	if r.Steps == nil {
 		steps = []byte("[]")
 	}
-	_, err = s.exec(ctx, `INSERT INTO apply_runs (org_id, bootstrap_id, steps, status, plan, holder, lease_expires, events, created)
-		VALUES (?, ?, ?, ?, ?, '', 0, 0, ?)`, r.OrgID, r.BootstrapID, string(steps), r.Status, r.Plan, ns(r.Created))
+	_, err = s.exec(ctx, `INSERT INTO apply_runs (org_id, bootstrap_id, steps, status, requested_by, plan, holder, lease_expires, events, created)
+		VALUES (?, ?, ?, ?, ?, ?, '', 0, 0, ?)`, r.OrgID, r.BootstrapID, string(steps), r.Status, r.RequestedBy, r.Plan, ns(r.Created))
 	return err
 }
 
@@ -127,8 +127,8 @@ func (s *Store) AppendApplyStep(ctx context.Context, orgID, bootstrapID, holder 
 }
 
 // SetApplyStatus implements wizard.Store.
-func (s *Store) SetApplyStatus(ctx context.Context, orgID, bootstrapID, status string) error {
-	res, err := s.exec(ctx, `UPDATE apply_runs SET status = ? WHERE org_id = ? AND bootstrap_id = ?`, status, orgID, bootstrapID)
+func (s *Store) SetApplyStatus(ctx context.Context, orgID, bootstrapID, status, by string) error {
+	res, err := s.exec(ctx, `UPDATE apply_runs SET status = ?, requested_by = ? WHERE org_id = ? AND bootstrap_id = ?`, status, by, orgID, bootstrapID)
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func (s *Store) SetApplyStatus(ctx context.Context, orgID, bootstrapID, status s
 // ResumableApplyRuns implements wizard.Store.
 func (s *Store) ResumableApplyRuns(ctx context.Context) ([]*wizard.ApplyRun, error) {
 	rows, err := s.DB.QueryContext(ctx, s.q(`SELECT `+runCols+` FROM apply_runs
-		WHERE status = ? AND (holder = '' OR lease_expires <= `+s.d.NowNS+`) ORDER BY created, bootstrap_id`), wizard.ApplyRunning)
+		WHERE status IN (?, ?) AND (holder = '' OR lease_expires <= `+s.d.NowNS+`) ORDER BY created, bootstrap_id`), wizard.ApplyRunning, wizard.ApplyDestroying)
 	if err != nil {
 		return nil, err
 	}

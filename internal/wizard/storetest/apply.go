@@ -79,7 +79,7 @@ func testApplyJournal(t *testing.T, tg Target) {
 	if err := step("replica-a", "approve", nil); code(err) != wizard.ECONFLICT {
 		t.Fatalf("replica-a recorded a step after losing its lease: %v", err)
 	}
-	if err := s.SetApplyStatus(ctx, o.ID, "b1", "awaiting-approval"); err != nil {
+	if err := s.SetApplyStatus(ctx, o.ID, "b1", "awaiting-approval", ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.ReleaseApplyLease(ctx, o.ID, "b1", "replica-a"); err != nil {
@@ -105,6 +105,15 @@ func testApplyJournal(t *testing.T, tg Target) {
 	}
 	if rs, _ := s.ResumableApplyRuns(ctx); len(rs) != 0 {
 		t.Fatalf("a run awaiting approval is offered for resumption: %v", rs)
+	}
+	if err := s.SetApplyStatus(ctx, o.ID, "b1", wizard.ApplyDestroying, "jane"); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _ := s.ResumableApplyRuns(ctx); len(rs) != 1 || rs[0].RequestedBy != "jane" || rs[0].Status != wizard.ApplyDestroying {
+		t.Fatalf("a destroy to resume = %+v, want the run, requested by jane", rs)
+	}
+	if err := s.SetApplyStatus(ctx, g.ID, "b1", "done", ""); code(err) != wizard.ENOTFOUND {
+		t.Fatalf("another organisation sets the status: %v", err)
 	}
 	if err := s.DeleteBootstrap(ctx, o.ID, "b1"); err != nil {
 		t.Fatalf("delete a bootstrap with an apply: %v", err)
