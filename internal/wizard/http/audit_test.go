@@ -1,8 +1,10 @@
 package http_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -110,5 +112,54 @@ func TestAuditTrail(t *testing.T) {
 	_, page = other.do("GET", "/audit", nil)
 	if strings.Contains(string(page), id) {
 		t.Fatal("another organisation's audit page shows acme's bootstrap")
+	}
+}
+
+// TestDeleteWipesCredentials: deleting a bootstrap (the home page's
+// Delete button calls the API) removes it and its credentials: neither a
+// typed nor a generated value, nor their sealed form, stays in the
+// database file; the trail records who deleted it.
+func TestDeleteWipesCredentials(t *testing.T) {
+	h := newHarness(t)
+	c := h.client().mustLogin("admin", adminPassword)
+	id := c.newBootstrap()
+	if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/credentials", typed); code != 200 {
+		t.Fatalf("credentials = %d %s", code, data)
+	}
+	gen := c.generateAll(id)
+	sealed, err := h.store.Credentials(context.Background(), orgOf(t, h), id)
+	if err != nil || len(sealed) != len(typed)+len(generated) {
+		t.Fatalf("sealed = %d, %v", len(sealed), err)
+	}
+	if _, page := c.do("GET", "/", nil); !strings.Contains(string(page), `data-delete data-id="`+id+`"`) {
+		t.Fatal("the home page has no Delete button for the bootstrap")
+	}
+	before, _ := os.ReadFile(h.dbPath())
+	if !bytes.Contains(before, sealed["hcloud-token"]) {
+		t.Fatal("the sealed token is not in the database file before the delete: the scan below would prove nothing")
+	}
+	if code, data := c.do("DELETE", "/api/v1/bootstraps/"+id, nil); code != http.StatusNoContent {
+		t.Fatalf("delete = %d %s", code, data)
+	}
+	if code, _ := c.do("GET", "/api/v1/bootstraps/"+id, nil); code != http.StatusNotFound {
+		t.Fatalf("a deleted bootstrap answers %d", code)
+	}
+	db, err := os.ReadFile(h.dbPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, box := range sealed {
+		if bytes.Contains(db, box) {
+			t.Errorf("sealed %s is still in the database file", name)
+		}
+	}
+	for _, v := range append(mapValues(typed), mapValues(gen)...) {
+		if bytes.Contains(db, []byte(v)) {
+			t.Error("a credential is readable in the database file")
+		}
+	}
+	_, data := c.do("GET", "/api/v1/audit?limit=1", nil)
+	if p := decode[auditPage](t, data); len(p.Events) != 1 || p.Events[0].Action != "bootstrap.delete" || p.Events[0].Target != id {
+		t.Fatalf("newest audit event = %s, want admin's bootstrap.delete", data)
 	}
 }

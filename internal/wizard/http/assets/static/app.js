@@ -135,6 +135,11 @@ document.addEventListener("click", async (ev) => {
     out.hidden = false;
     out.textContent = res.ok ? `${res.data.value}\n${res.data.notice}` : res.data.message;
     t.remove();
+  } else if (t.hasAttribute("data-delete")) {
+    if (!confirm(`Delete bootstrap ${t.dataset.id}? Its choices and every credential it holds are wiped.`)) return;
+    const res = await api("DELETE", `/api/v1/bootstraps/${t.dataset.id}`);
+    if (res.ok) location.reload();
+    else document.querySelector(".form-error").textContent = res.data ? res.data.message : `error ${res.status}`;
   } else if (t.hasAttribute("data-complete")) {
     const res = await api("POST", `/api/v1/bootstraps/${t.dataset.id}/complete`);
     if (res.ok) { document.getElementById("completion").hidden = false; t.disabled = true; }
