@@ -6,6 +6,7 @@ import (
 
 	openova "github.com/openova-io/openova"
 	"github.com/openova-io/openova/internal/catalog"
+	"github.com/openova-io/openova/internal/portal/render"
 )
 
 func testCatalog(t testing.TB) *catalog.Catalog {
@@ -96,5 +97,17 @@ func TestValidateReturnsEveryProblemAtOnce(t *testing.T) {
 	}
 	if got := strings.Join(paths, " "); got != "name namespace values.storage values.tier" && got != "name namespace values.tier values.storage" {
 		t.Fatalf("paths = %s", got)
+	}
+}
+
+// The renderer's NetworkPolicy names the operator's and the scraper's
+// namespaces; they must be the catalog's.
+func TestRenderNamespacesAreTheCatalogs(t *testing.T) {
+	cat := testCatalog(t)
+	for name, want := range map[string]string{"cnpg": render.OperatorNamespace, "grafana": render.MonitoringNamespace} {
+		b, ok := cat.Blueprint(name)
+		if !ok || b.Spec.Namespace != want {
+			t.Errorf("blueprint %s namespace is not %s", name, want)
+		}
 	}
 }

@@ -18,6 +18,10 @@ const (
 	// PruneAnnotation keeps an object when its file leaves Git: Flux's
 	// documented opt-out of garbage collection.
 	PruneAnnotation = "kustomize.toolkit.fluxcd.io/prune"
+	// OperatorNamespace and MonitoringNamespace are the namespaces of the
+	// cnpg and grafana blueprints (a test holds them to the catalog).
+	OperatorNamespace   = "cnpg-system"
+	MonitoringNamespace = "observability"
 	// archivalKey is the OpenBao entry (mount flux.BaoMount) with the
 	// archival S3 access key, read into each namespace by External Secrets.
 	archivalKey = "archival-s3"
@@ -193,9 +197,9 @@ func scheduledBackup(c Claim) map[string]any {
 // Cluster Mesh.
 const ciliumCluster = "io.cilium.k8s.policy.cluster"
 
-// networkPolicy admits the CNPG operator, the cluster's own instances (in
-// the peer cluster too when it streams from there) and the clients of the
-// network profile, and nothing else.
+// networkPolicy admits the CNPG operator, the metrics scraper, the
+// cluster's own instances (in the peer cluster too when it streams from
+// there) and the clients of the network profile, and nothing else.
 func (p postgres) networkPolicy(t Target, c Claim, topo flux.PostgresTopology, region string) map[string]any {
 	o := newObj("networking.k8s.io/v1", "NetworkPolicy", c.Name+"-postgres", c.Namespace, c.Labels)
 	pods := func(cluster string, extra map[string]any) map[string]any {
@@ -207,6 +211,9 @@ func (p postgres) networkPolicy(t Target, c Claim, topo flux.PostgresTopology, r
 	}
 	port := func(n int64) map[string]any { return map[string]any{"protocol": "TCP", "port": n} }
 	pg, status := port(5432), port(8000)
+	namespace := func(ns string) map[string]any {
+		return map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": ns}}}
+	}
 	own := map[string]any{"cnpg.io/cluster": c.Name}
 	var peers, clients []any
 	for _, r := range topo.Regions {
@@ -229,7 +236,9 @@ func (p postgres) networkPolicy(t Target, c Claim, topo flux.PostgresTopology, r
 		"podSelector": map[string]any{"matchLabels": own},
 		"policyTypes": []any{"Ingress"},
 		"ingress": []any{
-			map[string]any{"from": []any{map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": "cnpg-system"}}}}, "ports": []any{pg, status}},
+			map[string]any{"from": []any{namespace(OperatorNamespace)}, "ports": []any{pg, status}},
+			// Alloy scrapes every pod's declared ports; CNPG's exporter is 9187.
+			map[string]any{"from": []any{namespace(MonitoringNamespace)}, "ports": []any{port(9187)}},
 			map[string]any{"from": peers, "ports": []any{pg, status}},
 			map[string]any{"from": clients, "ports": []any{pg}},
 		},
