@@ -103,7 +103,7 @@ func (h *handler) renderForm(w http.ResponseWriter, r *http.Request, s *session,
 	own, general := Place(fields, errs)
 	h.render(w, r, code, "form", s, map[string]any{
 		"Offering": o, "Fields": fields, "Namespaces": h.namespaces(s), "Errors": own, "General": general,
-		"Name": sent.Get("name"), "Namespace": sent.Get("namespace"),
+		"Name": sent.Get("name"), "Namespace": sent.Get("namespace"), "Refused": len(errs) > 0,
 	})
 }
 
