@@ -56,6 +56,10 @@ func ReleaseHealth(o Observation) (platformv1.Health, string) {
 	ready := meta.FindStatusCondition(o.Conditions, "Ready")
 	switch {
 	case ready == nil:
+		// Reconciling says what it waits for (e.g. a dependency not ready).
+		if c := meta.FindStatusCondition(o.Conditions, "Reconciling"); c != nil && c.Status == metav1.ConditionTrue && c.Message != "" {
+			return platformv1.HealthProgressing, fmt.Sprintf("%s: %s%s", c.Reason, c.Message, suffix)
+		}
 		return platformv1.HealthProgressing, "not yet reconciled" + suffix
 	case ready.Status == metav1.ConditionFalse:
 		return platformv1.HealthDegraded, fmt.Sprintf("%s: %s%s", ready.Reason, ready.Message, suffix)

@@ -200,6 +200,11 @@ func TestDashboard(t *testing.T) {
 	if layerOf["cert-manager"] != 0 || layerOf["keda"] != 1 || layerOf["grafana"] != 2 {
 		t.Errorf("layers %v", layerOf)
 	}
+	for _, n := range g.Nodes {
+		if n.Name == "grafana" && (n.State != "Reconciling" || !strings.Contains(n.Message, "dependency 'flux-system/keda' is not ready")) {
+			t.Errorf("grafana waits on keda: %+v", n)
+		}
+	}
 	if !slices.Equal(g.Stuck, []string{"flux-system/keda"}) || keda.State != "Stalled" || len(keda.Events) != 1 ||
 		!strings.Contains(keda.Message, "context deadline exceeded") {
 		t.Errorf("stuck %v, keda %+v", g.Stuck, keda)
