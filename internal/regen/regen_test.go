@@ -308,3 +308,41 @@ func mustBlueprint(t testing.TB, name string) *catalog.Blueprint {
 func lockOrTwin(p string) bool {
 	return p == "openova.lock" || strings.HasSuffix(p, "/crds/catalyst/platform-instance.yaml")
 }
+
+// Cilium is also rendered outside its directories (the first node's
+// OpenTofu installs its chart): those files move with it, nothing of the
+// other components does.
+func TestUpgradeCiliumMovesItsOpenTofu(t *testing.T) {
+	files := snapshot(t, example(t, "one-region"), realCatalog(t))
+	c, err := Upgrade(files, newer(t, "cilium", "keda"), "cilium", "9.9.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tofu := 0
+	for _, p := range changed(c) {
+		switch {
+		case strings.HasPrefix(p, "terraform/"):
+			tofu++
+		case lockOrTwin(p) || strings.Contains(p, "/cilium/"):
+		default:
+			t.Errorf("%s changed by an upgrade of cilium", p)
+		}
+	}
+	if tofu == 0 {
+		t.Errorf("cilium's chart version did not reach the OpenTofu: %v", changed(c))
+	}
+}
+
+// A repository seeded without the manifest (.openova/generated.txt) can
+// be upgraded; the pull request adds the manifest and removes nothing.
+func TestUpgradeWithoutManifest(t *testing.T) {
+	files := snapshot(t, example(t, "one-region"), realCatalog(t))
+	delete(files, filetree.ManifestPath)
+	c, err := Upgrade(files, newer(t, "cert-manager"), "cert-manager", "9.9.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Files[filetree.ManifestPath]; !ok || len(c.Delete) != 0 {
+		t.Errorf("manifest written: %t, deleted %v", ok, c.Delete)
+	}
+}
