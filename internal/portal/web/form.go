@@ -199,8 +199,12 @@ func join(a, b string) string {
 	return a + "; " + b
 }
 
-// label makes "deletionProtection" read "Deletion protection".
+// label makes "deletionProtection" read "Deletion protection"; a name of
+// one or two letters is an acronym ("ha" reads "HA").
 func label(name string) string {
+	if len(name) <= 2 {
+		return strings.ToUpper(name)
+	}
 	var b strings.Builder
 	for i, r := range name {
 		switch {

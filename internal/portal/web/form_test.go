@@ -158,3 +158,11 @@ func TestPlaceErrorsBesideFields(t *testing.T) {
 		t.Fatalf("own = %v, general = %v", own, general)
 	}
 }
+
+func TestLabel(t *testing.T) {
+	for in, want := range map[string]string{"deletionProtection": "Deletion protection", "ha": "HA", "network_profile": "Network profile", "size": "Size"} {
+		if got := label(in); got != want {
+			t.Errorf("label(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
