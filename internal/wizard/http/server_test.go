@@ -72,7 +72,9 @@ const adminPassword = "correct-horse-battery"
 
 func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, dir: t.TempDir()}
-	h.now.set(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	// The injected clock starts at the real time: the browser's cookie jar
+	// judges a cookie's expiry by the real clock.
+	h.now.set(time.Now().UTC().Truncate(time.Second))
 	key := make([]byte, secrets.KeySize)
 	rand.Read(key)
 	var err error
