@@ -164,10 +164,12 @@ func (s *Server) runner(ctx context.Context, b *wizard.Bootstrap, dir string) (*
 }
 
 // prepare writes the configuration into this replica's work directory
-// once. Generation is deterministic, so a replica resuming another's apply
-// writes the same files; an approved plan carries its configuration.
-func (s *Server) prepare(b *wizard.Bootstrap, dir string) error {
-	if _, err := os.Stat(filepath.Join(dir, runFile)); err == nil {
+// once, or again when refresh is set (no plan made yet: the spec may have
+// been fixed after a failed run). Generation is deterministic, so a replica
+// resuming another's apply writes the same files; a saved plan carries its
+// configuration.
+func (s *Server) prepare(b *wizard.Bootstrap, dir string, refresh bool) error {
+	if _, err := os.Stat(filepath.Join(dir, runFile)); err == nil && !refresh {
 		return nil
 	}
 	_, errs, tree, err := s.generateTree(b)
@@ -291,7 +293,7 @@ func (s *Server) execute(ctx context.Context, b *wizard.Bootstrap, destroyBy str
 		}
 	}
 	dir := s.workDir(b)
-	if err := s.prepare(b, dir); err != nil {
+	if err := s.prepare(b, dir, false); err != nil {
 		return final("failed: " + err.Error())
 	}
 	r, secretVals, err := s.runner(ctx, b, dir)
@@ -431,7 +433,7 @@ func (s *Server) status(ctx context.Context, b *wizard.Bootstrap, withPlan bool)
 	}
 	if withPlan && st.Next == string(apply.StepApprove) {
 		dir := s.workDir(b)
-		if err := s.prepare(b, dir); err != nil {
+		if err := s.prepare(b, dir, false); err != nil {
 			return nil, err
 		}
 		r, _, err := s.runner(ctx, b, dir)
@@ -458,16 +460,17 @@ func (s *Server) startApply(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.prepare(b, s.workDir(b)); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	if err := s.ensureRun(r.Context(), b); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	run, err := s.run(r.Context(), b)
 	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	refresh := !apply.Done(records(run))[apply.StepPlan] && !s.running(b)
+	if err := s.prepare(b, s.workDir(b), refresh); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,5 +159,61 @@ func TestDestroyResumesAfterRestart(t *testing.T) {
 	got, run := stepsOf(t, h, id)
 	if got != "init,plan,approve,apply,destroy" || run.Steps[4].By != "admin" || run.Status != "destroyed" {
 		t.Fatalf("after the resumed destroy: journal %s (%+v), status %q", got, run.Steps, run.Status)
+	}
+}
+
+// TestFixedSpecIsPlannedAfterAFailure: a plan that fails on the spec
+// (here the configuration refers to an undeclared variable while the
+// domain is the broken one) is fixed on the organisation step, and the
+// next start plans the configuration generated from the fixed spec.
+func TestFixedSpecIsPlannedAfterAFailure(t *testing.T) {
+	h := newHarness(t)
+	h.stop()
+	h.tofu = tofuBin(t)
+	h.applyConfig = func(b *wizard.Bootstrap, tree *filetree.Tree) (map[string][]byte, error) {
+		vars, _ := tree.Get("terraform/variables.tf")
+		input := `"` + b.Instance.Spec.Domain + `"`
+		if strings.HasPrefix(b.Instance.Spec.Domain, "broken.") {
+			input = "var.not_declared"
+		}
+		return map[string][]byte{"main.tf": []byte(`resource "terraform_data" "d" { input = ` + input + " }\n"), "variables.tf": vars}, nil
+	}
+	h.start()
+	c := h.client().mustLogin("admin", adminPassword)
+	id := c.newBootstrap()
+	bodies, _ := stepBodies(t, "../../../examples/one-region.yaml")
+	bodies["organisation"]["domain"] = "broken.example.com"
+	for _, st := range wizard.Steps {
+		if len(st.Fields) > 0 {
+			if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/steps/"+st.Name, bodies[st.Name]); code != 200 {
+				t.Fatalf("step %s = %d %s", st.Name, code, data)
+			}
+		}
+	}
+	if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/credentials", typed); code != 200 {
+		t.Fatalf("credentials = %d %s", code, data)
+	}
+	c.generateAll(id)
+	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply", nil); code != http.StatusAccepted {
+		t.Fatalf("apply = %d %s", code, data)
+	}
+	evs := c.events(id, 0, status("awaiting-approval"))
+	if last := evs[len(evs)-1]; !strings.HasPrefix(last.Text, "failed") {
+		t.Fatalf("plan of the broken spec ended %q, want failed", last.Text)
+	}
+	bodies["organisation"]["domain"] = "fixed.example.com"
+	if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/steps/organisation", bodies["organisation"]); code != 200 {
+		t.Fatalf("fix the domain = %d %s", code, data)
+	}
+	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply", nil); code != http.StatusAccepted {
+		t.Fatalf("apply again = %d %s", code, data)
+	}
+	evs = c.events(id, evs[len(evs)-1].ID, status("awaiting-approval"))
+	if last := evs[len(evs)-1]; last.Text != "awaiting-approval" {
+		t.Fatalf("plan of the fixed spec ended %q", last.Text)
+	}
+	_, data := c.do("GET", "/api/v1/bootstraps/"+id+"/apply", nil)
+	if st := decode[struct{ Plan string }](t, data); !strings.Contains(st.Plan, "fixed.example.com") {
+		t.Fatalf("the plan is not of the fixed spec:\n%s", st.Plan)
 	}
 }
