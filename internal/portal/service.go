@@ -90,7 +90,10 @@ func (s *Service) Submit(ctx context.Context, req Request) (*platformv1.PortalRe
 	switch err := s.Kube.Get(ctx, key, &existing); {
 	case err == nil:
 		if sameRequest(existing.Spec, spec) && existing.Annotations[AnnotationAdvanced] == advancedOf(req) {
-			return &existing, nil
+			if existing.Status.PullRequest != nil {
+				return &existing, nil
+			}
+			break // an earlier Submit stopped before recording the pull request: finish it
 		}
 		return nil, &ValidationError{Errs: field.ErrorList{field.Duplicate(field.NewPath("name"), req.Name+
 			" was already requested in "+req.Namespace+" with other values; choose another name, or change it by pull request in the instance repository")}}
@@ -148,7 +151,16 @@ func (s *Service) record(ctx context.Context, key client.ObjectKey, req Request,
 	if adv := advancedOf(req); adv != "" {
 		obj.Annotations[AnnotationAdvanced] = adv
 	}
-	if err := s.Kube.Create(ctx, obj); err != nil {
+	// A concurrent or interrupted Submit of the same request may have
+	// created it: take that one (Submit checked it is the same request).
+	if err := s.Kube.Create(ctx, obj); apierrors.IsAlreadyExists(err) {
+		if err := s.Kube.Get(ctx, key, obj); err != nil {
+			return nil, fmt.Errorf("read PortalRequest %s: %w", key, err)
+		}
+		if obj.Status.PullRequest != nil {
+			return obj, nil
+		}
+	} else if err != nil {
 		return nil, fmt.Errorf("create PortalRequest %s: %w", key, err)
 	}
 	obj.Status = platformv1.PortalRequestStatus{Phase: platformv1.PhaseOpen,

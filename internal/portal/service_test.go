@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"code.gitea.io/sdk/gitea"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1 "github.com/openova-io/openova/api/platform/v1alpha1"
@@ -171,9 +173,29 @@ func TestSubmit(t *testing.T) {
 		}
 	})
 
+	t.Run("an interrupted Submit is finished by the next", func(t *testing.T) {
+		half := portaltest.Tier1()
+		half.Name = "half-done"
+		// What the first Submit left: the object, created, without status.
+		obj := &platformv1.PortalRequest{ObjectMeta: metav1.ObjectMeta{Name: "payments.half-done", Namespace: portaltest.RequestsNamespace,
+			Labels: map[string]string{portal.LabelTeam: "payments", portal.LabelNamespace: "payments", portal.LabelName: "half-done"}},
+			Spec: platformv1.PortalRequestSpec{Blueprint: "cnpg", RequestedBy: half.RequestedBy, Values: &apiextensionsv1.JSON{Raw: []byte(
+				`{"backup":"continuous","deletionProtection":true,"ha":true,"networkProfile":"peer-region","size":"M","storage":"20Gi","tier":"tier-1","version":"17"}`)}}}
+		if err := env.Client.Create(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+		got, err := svc.Submit(ctx, half)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.UID != obj.UID || got.Status.Phase != platformv1.PhaseOpen || got.Status.PullRequest == nil {
+			t.Fatalf("uid %s (created %s), status %+v", got.UID, obj.UID, got.Status)
+		}
+	})
+
 	t.Run("List and Get see only the caller's teams", func(t *testing.T) {
 		mine, err := svc.List(ctx, []string{"payments-devs"})
-		if err != nil || len(mine) != 1 || mine[0].Name != got.Name {
+		if err != nil || len(mine) != 2 || mine[1].Name != got.Name {
 			t.Fatalf("List(payments) = %v, %v", mine, err)
 		}
 		theirs, err := svc.List(ctx, []string{"risk"})

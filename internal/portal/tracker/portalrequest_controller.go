@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	platformv1 "github.com/openova-io/openova/api/platform/v1alpha1"
+	"github.com/openova-io/openova/internal/fluxobj"
 	"github.com/openova-io/openova/internal/forge"
 	"github.com/openova-io/openova/internal/generate/flux"
 	"github.com/openova-io/openova/internal/portal"
@@ -68,7 +69,7 @@ func (r *Reconciler) now() time.Time {
 
 func (r *Reconciler) kustomization() types.NamespacedName {
 	if r.Kustomization.Name == "" {
-		return types.NamespacedName{Namespace: "flux-system", Name: flux.RequestsKustomization}
+		return types.NamespacedName{Namespace: fluxobj.DefaultNamespace, Name: flux.RequestsKustomization}
 	}
 	return r.Kustomization
 }
