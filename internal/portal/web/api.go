@@ -151,6 +151,8 @@ type submitBody struct {
 	Name      string         `json:"name"`
 	Namespace string         `json:"namespace"`
 	Values    map[string]any `json:"values"`
+	// Advanced is the Advanced lane's raw fields (supported best effort).
+	Advanced map[string]any `json:"advanced,omitempty"`
 }
 
 func (h *handler) submitAPI(w http.ResponseWriter, r *http.Request, s *session) {
@@ -166,7 +168,7 @@ func (h *handler) submitAPI(w http.ResponseWriter, r *http.Request, s *session) 
 		return
 	}
 	pr, err := h.submit(r, portal.Request{Blueprint: b.Blueprint, Name: b.Name, Namespace: b.Namespace, Values: b.Values,
-		RequestedBy: s.User(), Groups: s.Groups}, nil)
+		Advanced: b.Advanced, RequestedBy: s.User(), Groups: s.Groups}, nil)
 	if err != nil {
 		h.apiError(w, r, err)
 		return

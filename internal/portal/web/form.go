@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/yaml"
 )
 
 // Field is one form control generated from a property of a thin claim's
@@ -157,8 +158,26 @@ func Values(schema map[string]any, form url.Values) (map[string]any, field.Error
 	return out, errs
 }
 
+// Advanced parses the Advanced lane's text (a YAML or JSON mapping of
+// raw fields of target); empty is none.
+func Advanced(text, target string) (map[string]any, *field.Error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, nil
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal([]byte(text), &m); err != nil || m == nil {
+		msg := "not a YAML mapping"
+		if err != nil {
+			msg += " (" + err.Error() + ")"
+		}
+		return nil, field.Invalid(field.NewPath("advanced"), "", msg+"; write fields of "+target+", e.g. postgresql: {parameters: {max_connections: \"200\"}}")
+	}
+	return m, nil
+}
+
 // Place puts each error beside its field: "values.<field>" on that field,
-// "name" and "namespace" on the request's own inputs (returned in own),
+// "name", "namespace" and "advanced[.…]" on the request's own inputs
+// (returned in own),
 // anything else (a whole-claim problem) in general.
 func Place(fields []Field, errs field.ErrorList) (own map[string]string, general []string) {
 	own = map[string]string{}
@@ -175,7 +194,10 @@ func Place(fields []Field, errs field.ErrorList) (own map[string]string, general
 				continue
 			}
 		}
-		if path == "name" || path == "namespace" {
+		if path == "name" || path == "namespace" || path == "advanced" || strings.HasPrefix(path, "advanced.") {
+			if strings.HasPrefix(path, "advanced") {
+				path = "advanced"
+			}
 			own[path] = join(own[path], msg)
 			continue
 		}

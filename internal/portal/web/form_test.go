@@ -3,6 +3,7 @@ package portalweb
 import (
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -164,5 +165,24 @@ func TestLabel(t *testing.T) {
 		if got := label(in); got != want {
 			t.Errorf("label(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestAdvancedLane(t *testing.T) {
+	if m, err := Advanced("  ", "Cluster .spec"); m != nil || err != nil {
+		t.Fatalf("empty = %v, %v", m, err)
+	}
+	m, err := Advanced("postgresql:\n  parameters:\n    max_connections: \"200\"\n", "Cluster .spec")
+	if err != nil || m["postgresql"].(map[string]any)["parameters"].(map[string]any)["max_connections"] != "200" {
+		t.Fatalf("mapping = %v, %v", m, err)
+	}
+	for _, bad := range []string{"- a\n- b\n", "just text", "a: [1"} {
+		if _, err := Advanced(bad, "Cluster .spec"); err == nil || err.Field != "advanced" || !strings.Contains(err.Detail, "Cluster .spec") {
+			t.Errorf("Advanced(%q) = %v, want an error naming the target", bad, err)
+		}
+	}
+	own, _ := Place(nil, field.ErrorList{field.Invalid(field.NewPath("advanced", "spec"), "", "raw field refused")})
+	if own["advanced"] != "raw field refused" {
+		t.Fatalf("advanced error placed at %v", own)
 	}
 }

@@ -104,6 +104,7 @@ func (h *handler) renderForm(w http.ResponseWriter, r *http.Request, s *session,
 	h.render(w, r, code, "form", s, map[string]any{
 		"Offering": o, "Fields": fields, "Namespaces": h.namespaces(s), "Errors": own, "General": general,
 		"Name": sent.Get("name"), "Namespace": sent.Get("namespace"), "Refused": len(errs) > 0,
+		"Advanced": sent.Get("advanced"),
 	})
 }
 
@@ -130,8 +131,12 @@ func (h *handler) submitForm(w http.ResponseWriter, r *http.Request, s *session)
 // request builds the portal request of a submitted form.
 func (h *handler) request(o portal.Offering, s *session, form url.Values) (portal.Request, field.ErrorList) {
 	values, errs := Values(o.Schema, form)
+	advanced, err := Advanced(form.Get("advanced"), o.Advanced.Target)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	return portal.Request{Blueprint: o.Blueprint, Name: strings.TrimSpace(form.Get("name")), Namespace: form.Get("namespace"),
-		Values: values, RequestedBy: s.User(), Groups: s.Groups}, errs
+		Values: values, Advanced: advanced, RequestedBy: s.User(), Groups: s.Groups}, errs
 }
 
 func (h *handler) requestsPage(w http.ResponseWriter, r *http.Request, s *session) {

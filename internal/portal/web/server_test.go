@@ -191,12 +191,16 @@ func TestBadValueShownBesideItsField(t *testing.T) {
 	b.signIn()
 	v := goodForm("orders-db", "team-a-dev")
 	v.Set("storage", "20GB")
+	v.Set("advanced", "- not\n- a mapping\n")
 	code, page := b.postForm("/portal/offerings/cnpg", v)
 	if code != http.StatusUnprocessableEntity {
 		t.Fatalf("bad storage = %d\n%s", code, page)
 	}
 	if e := errorOf(page, "storage"); e == "" {
 		t.Fatalf("no error beside storage:\n%s", page)
+	}
+	if e := errorOf(page, "advanced"); !strings.Contains(e, "not a YAML mapping") {
+		t.Fatalf("beside the Advanced lane: %q", e)
 	}
 	if e := errorOf(page, "size"); e != "" {
 		t.Fatalf("an error beside a good field: %q", e)
@@ -226,7 +230,9 @@ func TestGoodRequestOpensPullRequest(t *testing.T) {
 	b := newBrowser(t, p)
 	b.signIn()
 	b.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	code, _, res := b.do("POST", "/portal/offerings/cnpg", strings.NewReader(withCSRF(goodForm("orders-db", "team-a-dev"), b.csrf)),
+	form := goodForm("orders-db", "team-a-dev")
+	form.Set("advanced", "postgresql:\n  parameters:\n    max_connections: \"300\"\n")
+	code, _, res := b.do("POST", "/portal/offerings/cnpg", strings.NewReader(withCSRF(form, b.csrf)),
 		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 	b.http.CheckRedirect = nil
 	if code != http.StatusSeeOther {
@@ -257,12 +263,13 @@ func TestGoodRequestOpensPullRequest(t *testing.T) {
 	}
 	var claim string
 	for path, data := range files {
-		if strings.Contains(string(data), "orders-db") && strings.Contains(string(data), "team-a-dev") {
+		if strings.Contains(string(data), "name: orders-db\n") && strings.Contains(string(data), "namespace: team-a-dev") &&
+			strings.Contains(string(data), `max_connections: "300"`) {
 			claim = path
 		}
 	}
 	if claim == "" {
-		t.Fatalf("no changed file names orders-db in team-a-dev: %v", keys(files))
+		t.Fatalf("no changed file holds orders-db in team-a-dev with the Advanced lane's max_connections: %v", keys(files))
 	}
 
 	// My requests lists it; once Ready its connection Secret is named,
