@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/openova-io/openova/internal/catalog"
+	"github.com/openova-io/openova/internal/filetree"
 	"github.com/openova-io/openova/internal/forge"
 	"github.com/openova-io/openova/internal/generate"
 )
@@ -63,10 +64,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err := o.Forge.EnsureRepo(ctx, r); err != nil {
 		return Report{}, err
 	}
-	files := make(map[string][]byte, tree.Len())
-	for _, p := range tree.Paths() {
-		files[p], _ = tree.Get(p)
-	}
+	files := Files(tree)
 	commit, pushed, err := o.Forge.PushTree(ctx, r, Branch, files,
 		"Seed the instance repository from instance.yaml (catalyst seed)", Author)
 	if err != nil {
@@ -76,5 +74,18 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	return Report{Files: tree.Len(), Commit: commit, Pushed: pushed, Protected: wrote}, nil
+	return Report{Files: len(files), Commit: commit, Pushed: pushed, Protected: wrote}, nil
+}
+
+// Files is what main holds after a seed: the generated tree and its
+// manifest (.openova/generated.txt), as `catalyst generate` writes it to
+// disk. Day-2 pull requests (internal/regen) read the manifest to tell
+// generated files, which they may rewrite or remove, from the customer's.
+func Files(tree *filetree.Tree) map[string][]byte {
+	files := make(map[string][]byte, tree.Len()+1)
+	for _, p := range tree.Paths() {
+		files[p], _ = tree.Get(p)
+	}
+	files[filetree.ManifestPath] = filetree.Manifest(tree)
+	return files
 }

@@ -39,12 +39,12 @@ func assertMain(t *testing.T, c *forge.Client, r forge.Repo, spec []byte, cat *c
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != tree.Len() {
-		t.Fatalf("main has %d files, the generated tree %d", len(got), tree.Len())
+	want := Files(tree)
+	if len(got) != len(want) {
+		t.Fatalf("main has %d files, the generated tree and its manifest %d", len(got), len(want))
 	}
-	for _, p := range tree.Paths() {
-		want, _ := tree.Get(p)
-		if !bytes.Equal(got[p], want) {
+	for p, w := range want {
+		if !bytes.Equal(got[p], w) {
 			t.Fatalf("%s differs between main and the generated tree", p)
 		}
 	}
