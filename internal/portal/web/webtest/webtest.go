@@ -1,8 +1,9 @@
 // Package webtest starts the whole developer portal for tests, every part
 // real and on loopback: the portalweb handler, portal.Service against
 // kube-apiserver (internal/testenv), a fresh Gitea (internal/giteatest)
-// holding the instance repository, and an OpenID Provider
-// (internal/wizard/oidctest) that signs in one person at a time.
+// holding the instance repository seeded by internal/portal/portaltest,
+// and an OpenID Provider (internal/wizard/oidctest) that signs in one
+// person at a time.
 package webtest
 
 import (
@@ -11,8 +12,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,13 +23,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
-	openova "github.com/openova-io/openova"
 	platformv1 "github.com/openova-io/openova/api/platform/v1alpha1"
-	"github.com/openova-io/openova/internal/catalog"
 	"github.com/openova-io/openova/internal/forge"
 	"github.com/openova-io/openova/internal/giteatest"
 	"github.com/openova-io/openova/internal/oidclogin"
 	"github.com/openova-io/openova/internal/portal"
+	"github.com/openova-io/openova/internal/portal/portaltest"
 	portalweb "github.com/openova-io/openova/internal/portal/web"
 	"github.com/openova-io/openova/internal/testenv"
 	"github.com/openova-io/openova/internal/wizard/oidctest"
@@ -66,10 +64,7 @@ var seq atomic.Int64
 func Start(t *testing.T, env *testenv.Env, user oidctest.User) *Portal {
 	t.Helper()
 	ctx := context.Background()
-	cat, err := catalog.Load(openova.Catalog)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := portaltest.Catalog(t)
 	ctrllog.SetLogger(logr.Discard()) // the client's own log lines are noise here
 	scheme := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, platformv1.AddToScheme} {
@@ -88,29 +83,14 @@ func Start(t *testing.T, env *testenv.Env, user oidctest.User) *Portal {
 		}
 	}
 
+	// The instance repository as catalyst seed leaves it (portaltest), with
+	// this package's teams and a namespace of PortalRequests per test.
 	p.Gitea = giteatest.Start(t)
+	p.Repo = portaltest.Seed(t, p.Gitea, cat, "two-region.yaml")
 	p.Forge = p.Gitea.Client(t)
-	p.Repo = forge.Repo{Owner: "acme", Name: "instance"}
-	if err := p.Forge.EnsureOrg(ctx, p.Repo.Owner); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Forge.EnsureRepo(ctx, p.Repo); err != nil {
-		t.Fatal(err)
-	}
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := os.ReadFile(filepath.Join(root, "examples", "two-region.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := p.Forge.PushTree(ctx, p.Repo, "main", map[string][]byte{"README.md": []byte("# acme instance\n"), "instance.yaml": spec},
-		"instance repository", forge.Signature{Name: "Catalyst", Email: "catalyst@acme.example"}); err != nil {
-		t.Fatal(err)
-	}
 	p.waitNotEmpty(t)
-	p.Service = &portal.Service{Catalog: cat, Teams: Teams, Kube: kube, Namespace: p.Namespace, Forge: p.Forge, Repo: p.Repo, Base: "main"}
+	p.Service = portaltest.Service(t, p.Gitea, kube, cat, p.Repo)
+	p.Service.Teams, p.Service.Namespace = Teams, p.Namespace
 
 	// The site's URL is needed before the handler (the redirect URL), so
 	// the server starts first and gets its handler after.
