@@ -117,8 +117,8 @@ func (p *plan) files(r *region, l layout) (map[string][]byte, error) {
 		layerObjs = append(layerObjs, layerKustomization(layer, root, prev))
 		prev = layer.String()
 	}
-	if p.claimsOffered() {
-		files, k := p.requestsFiles(root, prev)
+	if layer, ok := p.claimsLayer(); ok {
+		files, k := p.requestsFiles(root, layer.String())
 		for f, data := range files {
 			out[f] = data
 		}

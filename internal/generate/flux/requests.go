@@ -15,24 +15,28 @@ const RequestsDir = "requests"
 // RequestsKustomization is the Flux Kustomization that applies RequestsDir.
 const RequestsKustomization = "requests"
 
-// claimsOffered reports whether a component whose thin claim the portal
-// renders is installed.
-func (p *plan) claimsOffered() bool {
+// claimsLayer is the latest layer holding a component with a thin claim
+// (whose operator serves the requests), and false when none is installed.
+// Requests wait for that layer only: a team's database is not held back by
+// an unrelated platform component that is unhealthy.
+func (p *plan) claimsLayer() (Layer, bool) {
+	var last Layer
+	found := false
 	for _, b := range p.comps {
 		if b.Spec.Claim != nil {
-			return true
+			last, found = max(last, p.layer[b.Name()]), true
 		}
 	}
-	return false
+	return last, found
 }
 
 // requestsFiles: the README that keeps RequestsDir in Git, and the
-// Kustomization applying it after every layer. The directory has no
+// Kustomization applying it after the layer of the claims' operators. The directory has no
 // kustomization.yaml, so kustomize-controller includes every manifest under
 // it and each pull request only adds its own files (no shared list to
 // conflict on). wait is off: one team's database still starting must not
 // hold back another's; the portal's tracker judges readiness itself.
-func (p *plan) requestsFiles(root, prev string) (map[string][]byte, obj) {
+func (p *plan) requestsFiles(root, after string) (map[string][]byte, obj) {
 	o := newObj("kustomize.toolkit.fluxcd.io/v1", "Kustomization", RequestsKustomization, fluxobj.DefaultNamespace)
 	spec := obj{
 		"interval":      "10m",
@@ -43,9 +47,7 @@ func (p *plan) requestsFiles(root, prev string) (map[string][]byte, obj) {
 		"wait":          false,
 		"sourceRef":     obj{"kind": "GitRepository", "name": fluxobj.DefaultNamespace},
 	}
-	if prev != "" {
-		spec["dependsOn"] = []any{obj{"name": prev}}
-	}
+	spec["dependsOn"] = []any{obj{"name": after}}
 	o["spec"] = spec
 	setLabels(o, map[string]string{"app.kubernetes.io/part-of": "openova", "app.kubernetes.io/managed-by": "catalyst"})
 	readme := `# Portal requests
