@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/openova-io/openova/internal/portal"
-	portalweb "github.com/openova-io/openova/internal/portal/web"
 	"github.com/openova-io/openova/internal/portal/portaltest"
+	portalweb "github.com/openova-io/openova/internal/portal/web"
 	"github.com/openova-io/openova/internal/wizard/secrets"
 )
 
