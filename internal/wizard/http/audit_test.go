@@ -163,3 +163,34 @@ func TestDeleteWipesCredentials(t *testing.T) {
 		t.Fatalf("newest audit event = %s, want admin's bootstrap.delete", data)
 	}
 }
+
+// TestRefusedSignInsAudited: a wrong password, and sign-ins refused by the
+// rate limit, of a known user are in their organisation's trail with the
+// client address, never the password typed.
+func TestRefusedSignInsAudited(t *testing.T) {
+	h := newHarness(t)
+	mallory := h.client()
+	for i := 0; i < 6; i++ {
+		if code := mallory.login("admin", "guessed-password-LEAKCHECK"); code != http.StatusUnauthorized && code != http.StatusTooManyRequests {
+			t.Fatalf("wrong password = %d", code)
+		}
+	}
+	mallory.login("nobody", "guessed-password-LEAKCHECK")
+	h.now.set(h.now.get().Add(16 * time.Minute)) // past the limiter's window
+	c := h.client().mustLogin("admin", adminPassword)
+	_, data := c.do("GET", "/api/v1/audit", nil)
+	p := decode[auditPage](t, data)
+	count := map[string]int{}
+	for _, e := range p.Events {
+		count[e.Action]++
+		if strings.HasPrefix(e.Action, "login.") && (e.Actor != "admin" || e.Target != "from 127.0.0.1") {
+			t.Errorf("refused sign-in entry = %+v, want admin from 127.0.0.1", e)
+		}
+	}
+	if count["login.failed"] != 5 || count["login.refused"] != 1 || count["login"] != 1 {
+		t.Fatalf("trail = %s; want 5 login.failed, 1 login.refused, 1 login", data)
+	}
+	if strings.Contains(string(data), "LEAKCHECK") || strings.Contains(string(data), "nobody") {
+		t.Fatalf("the trail holds a typed password or an unknown name: %s", data)
+	}
+}

@@ -116,17 +116,29 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password s
 	}
 	ip := clientIP(r)
 	now := s.Now()
+	u, err := s.Store.UserByName(r.Context(), name)
 	if !s.limiter.allow(now, "ip:"+ip) || !s.limiter.allow(now, "user:"+name) {
+		if err == nil {
+			s.auditSignIn(r, u, "login.refused", ip)
+		}
 		return wizard.Errorf(wizard.ETOOMANY, "too many failed sign-ins; wait 15 minutes")
 	}
-	u, err := s.Store.UserByName(r.Context(), name)
 	if err != nil || u.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		s.limiter.fail(now, "ip:"+ip)
 		s.limiter.fail(now, "user:"+name)
+		if err == nil { // an unknown name belongs to no organisation's trail
+			s.auditSignIn(r, u, "login.failed", ip)
+		}
 		return wizard.Errorf(wizard.EUNAUTHORIZED, "wrong user name or password")
 	}
 	s.limiter.reset("user:" + name)
 	return s.startSession(w, r, u)
+}
+
+// auditSignIn records a refused sign-in of a known user in their
+// organisation's trail, with the client address (never the password).
+func (s *Server) auditSignIn(r *http.Request, u *wizard.User, action, ip string) {
+	s.audit(r.Context(), &principal{user: u, session: &wizard.Session{OrgID: u.OrgID}}, action, "from "+ip)
 }
 
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *wizard.User) error {
