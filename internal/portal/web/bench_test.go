@@ -32,7 +32,6 @@ func BenchmarkFormPage(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		values, errs := Values(o.Schema, sent)
-		_ = values
 		errs = append(errs, portal.Validate(cat, teams, portal.Request{Blueprint: "cnpg", Name: "orders-db", Namespace: "a-dev",
 			Values: values, RequestedBy: s.User(), Groups: s.Groups})...)
 		w := httptest.NewRecorder()

@@ -174,7 +174,3 @@ func teamGroups(teams []portal.Team, groups []string) []string {
 	}
 	return out
 }
-
-func sortStrings(s []string) []string { slices.Sort(s); return s }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }

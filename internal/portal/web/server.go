@@ -15,6 +15,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,7 +72,8 @@ func New(cfg Config) (http.Handler, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("portalweb.Config: %s must be set", strings.Join(sortStrings(missing), ", "))
+		slices.Sort(missing)
+		return nil, fmt.Errorf("portalweb.Config: %s must be set", strings.Join(missing, ", "))
 	}
 	if cfg.Service.Catalog == nil {
 		return nil, errors.New("portalweb.Config: Service.Catalog must be set")
@@ -140,7 +143,7 @@ func (h *handler) page(next sessionHandler) http.Handler {
 				h.pageError(w, r, nil, errSignedOut)
 				return
 			}
-			http.Redirect(w, r, h.prefix+"/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, h.prefix+"/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 		if r.Method == http.MethodPost && !csrfOK(r, s) {
