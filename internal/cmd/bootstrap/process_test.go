@@ -298,7 +298,7 @@ func TestManagedApplySurvivesSIGKILL(t *testing.T) {
 	for _, s := range fin.Steps {
 		steps = append(steps, s.Step)
 	}
-	if strings.Join(steps, ",") != "init,plan,approve,apply" {
+	if strings.Join(steps, ",") != "init,plan,approve,applying,apply" {
 		t.Fatalf("journal = %v", steps)
 	}
 	a.must("POST", "/api/v1/bootstraps/"+b.ID+"/complete", nil, 200)

@@ -7,6 +7,7 @@
 package apply
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,6 +32,14 @@ const (
 	StepApply   Step = "apply"
 	StepDestroy Step = "destroy"
 	StepDone    Step = "" // nothing left to do
+
+	// StepApplying is recorded as apply starts: found without StepApply,
+	// the apply was interrupted and the state may have moved on from the
+	// saved plan, which tofu would then refuse as stale.
+	StepApplying Step = "applying"
+	// StepReplan voids the plan and its approval: the runner plans again
+	// and a person approves what is left to do.
+	StepReplan Step = "replan"
 )
 
 // Next is the step to run after the completed ones: the pure decision the
@@ -64,10 +73,17 @@ type Journal interface {
 	Append(ctx context.Context, r Record, plan []byte) error
 }
 
-// Done returns the completed steps.
+// Done returns the completed steps; a replan undoes the plan, its
+// approval and the apply it started.
 func Done(records []Record) map[Step]bool {
 	out := map[Step]bool{}
 	for _, r := range records {
+		if r.Step == StepReplan {
+			delete(out, StepPlan)
+			delete(out, StepApprove)
+			delete(out, StepApplying)
+			continue
+		}
 		out[r.Step] = true
 	}
 	return out
@@ -205,7 +221,9 @@ func (r *Runner) local(ctx context.Context, done map[Step]bool, plan []byte) err
 		}
 	}
 	if done[StepPlan] && !done[StepApply] && plan != nil {
-		if _, err := os.Stat(filepath.Join(r.Dir, PlanFile)); errors.Is(err, os.ErrNotExist) {
+		// The journal's plan is the approved one; this directory may hold
+		// none, or an older one of its own.
+		if onDisk, err := os.ReadFile(filepath.Join(r.Dir, PlanFile)); err != nil || !bytes.Equal(onDisk, plan) {
 			return writeDurably(filepath.Join(r.Dir, PlanFile), plan)
 		}
 	}
@@ -282,6 +300,12 @@ func (r *Runner) Run(ctx context.Context) error {
 			return err
 		}
 		done := Done(records)
+		if done[StepApplying] && !done[StepApply] {
+			if err := r.record(ctx, Record{Step: StepReplan, At: r.Now()}, nil); err != nil {
+				return err
+			}
+			continue
+		}
 		step := Next(done)
 		switch step {
 		case StepDone:
@@ -291,6 +315,11 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		if err := r.local(ctx, done, plan); err != nil {
 			return err
+		}
+		if step == StepApply {
+			if err := r.record(ctx, Record{Step: StepApplying, At: r.Now()}, nil); err != nil {
+				return err
+			}
 		}
 		if r.OnStart != nil {
 			r.OnStart(step)

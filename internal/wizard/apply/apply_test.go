@@ -111,11 +111,11 @@ func TestCrashBetweenStepsResumes(t *testing.T) {
 	if err := r3.Run(context.Background()); err != nil {
 		t.Fatalf("apply: %v\n%s", err, log3.String())
 	}
-	if len(seen) != 1 || seen[0] != StepApply {
-		t.Fatalf("steps run after approval = %v, want [apply]", seen)
+	if len(seen) != 2 || seen[0] != StepApplying || seen[1] != StepApply {
+		t.Fatalf("steps run after approval = %v, want [applying apply]", seen)
 	}
 	records, _, _ := FileJournal{Dir: dir}.Load(context.Background())
-	if stepsOf(records) != "init,plan,approve,apply" || records[2].By != "admin" {
+	if stepsOf(records) != "init,plan,approve,applying,apply" || records[2].By != "admin" {
 		t.Fatalf("journal = %v", records)
 	}
 	state, err := os.ReadFile(filepath.Join(dir, "terraform.tfstate"))
@@ -217,7 +217,7 @@ func TestAnotherReplicaResumes(t *testing.T) {
 	if err := b.Run(context.Background()); err != nil {
 		t.Fatalf("replica B applies: %v\n%s", err, logB.String())
 	}
-	if got := stepsOf(j.records); got != "init,plan,approve,apply" {
+	if got := stepsOf(j.records); got != "init,plan,approve,applying,apply" {
 		t.Fatalf("journal = %s", got)
 	}
 	var out bytes.Buffer

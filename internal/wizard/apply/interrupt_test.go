@@ -12,7 +12,7 @@ import (
 )
 
 // slowConfig creates one resource, then one whose local-exec provisioner
-// (built into OpenTofu) would run for 617 seconds.
+// (built into OpenTofu) would run for 617 seconds the first time.
 const slowConfig = `
 resource "terraform_data" "fast" {
   input = "made-before-the-interrupt"
@@ -20,7 +20,7 @@ resource "terraform_data" "fast" {
 resource "terraform_data" "slow" {
   input = terraform_data.fast.output
   provisioner "local-exec" {
-    command = "sleep 617"
+    command = "test -e .provisioned || { touch .provisioned; sleep 617; }"
   }
 }
 `
@@ -78,12 +78,34 @@ func TestStoppedRunLeavesNoProcess(t *testing.T) {
 		t.Fatal("the PID file of a stopped tofu was kept")
 	}
 	records, _, _ := FileJournal{Dir: dir}.Load(context.Background())
-	if got := stepsOf(records); got != "init,plan,approve" {
+	if got := stepsOf(records); got != "init,plan,approve,applying" {
 		t.Fatalf("journal after the stop = %s, want apply not recorded", got)
 	}
 	var out bytes.Buffer
 	r.Log = &out
 	if err := r.tofu(context.Background(), "state", "list"); err != nil || !strings.Contains(out.String(), "terraform_data.fast") {
 		t.Fatalf("state after the interrupt = %q, %v; want the resource made before it", out.String(), err)
+	}
+
+	// Resumed: the state moved on from the approved plan, so the runner
+	// plans what is left and waits for a person again, then finishes.
+	log.Reset()
+	r.Log = &log
+	if err := r.Run(context.Background()); !errors.Is(err, ErrAwaitingApproval) {
+		t.Fatalf("resume after the interrupted apply = %v\n%s", err, log.String())
+	}
+	plan, err := r.Plan(context.Background())
+	if err != nil || !strings.Contains(plan, "terraform_data.slow") || strings.Contains(plan, "terraform_data.fast will be created") {
+		t.Fatalf("plan of what is left = %v\n%s", err, plan)
+	}
+	if err := r.Approve(context.Background(), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Run(context.Background()); err != nil {
+		t.Fatalf("apply of what is left: %v\n%s", err, log.String())
+	}
+	records, _, _ = FileJournal{Dir: dir}.Load(context.Background())
+	if got := stepsOf(records); got != "init,plan,approve,applying,replan,plan,approve,applying,apply" {
+		t.Fatalf("journal = %s", got)
 	}
 }

@@ -191,7 +191,7 @@ func TestManagedApplyThroughAPI(t *testing.T) {
 	}
 
 	dir := filepath.Join(h.dir, "apply")
-	if got, run := stepsOf(t, h, id); got != "init,plan,approve,apply" || run.Steps[2].By != "admin" || run.Status != "done" || run.Holder != "" {
+	if got, run := stepsOf(t, h, id); got != "init,plan,approve,applying,apply" || run.Steps[2].By != "admin" || run.Status != "done" || run.Holder != "" {
 		t.Fatalf("journal = %s (%+v)", got, run)
 	}
 
@@ -199,7 +199,7 @@ func TestManagedApplyThroughAPI(t *testing.T) {
 		t.Fatalf("destroy = %d %s", code, data)
 	}
 	c.events(id, done[len(done)-1].ID, status("destroyed"))
-	if got, _ := stepsOf(t, h, id); got != "init,plan,approve,apply,destroy" {
+	if got, _ := stepsOf(t, h, id); got != "init,plan,approve,applying,apply,destroy" {
 		t.Fatalf("journal after destroy = %s", got)
 	}
 

@@ -87,7 +87,7 @@ func TestLostLeaseStopsTheRun(t *testing.T) {
 		}
 	}
 	got, run := stepsOf(t, h, id)
-	if got != "init,plan,approve" || run.Holder != "intruder" || run.Status != wizard.ApplyRunning {
+	if got != "init,plan,approve,applying" || run.Holder != "intruder" || run.Status != wizard.ApplyRunning {
 		t.Fatalf("after the lease was lost: journal %s, holder %q, status %q; want apply unrecorded, the intruder's lease, still resumable", got, run.Holder, run.Status)
 	}
 }
@@ -149,7 +149,7 @@ func TestDestroyResumesAfterRestart(t *testing.T) {
 		t.Fatalf("delete while destroying = %d, want 409", code)
 	}
 	h.restart() // the destroy is interrupted mid-way
-	if got, run := stepsOf(t, h, id); got != "init,plan,approve,apply" || run.Status != wizard.ApplyDestroying {
+	if got, run := stepsOf(t, h, id); got != "init,plan,approve,applying,apply" || run.Status != wizard.ApplyDestroying {
 		t.Fatalf("after the stop: journal %s, status %q; want destroy unrecorded and resumable", got, run.Status)
 	}
 	if n := sleepers(); n != 0 {
@@ -157,7 +157,7 @@ func TestDestroyResumesAfterRestart(t *testing.T) {
 	}
 	c.events(id, 0, status("destroyed"))
 	got, run := stepsOf(t, h, id)
-	if got != "init,plan,approve,apply,destroy" || run.Steps[4].By != "admin" || run.Status != "destroyed" {
+	if got != "init,plan,approve,applying,apply,destroy" || run.Steps[5].By != "admin" || run.Status != "destroyed" {
 		t.Fatalf("after the resumed destroy: journal %s (%+v), status %q", got, run.Steps, run.Status)
 	}
 }

@@ -126,7 +126,7 @@ func TestAnotherReplicaResumesAnApply(t *testing.T) {
 		t.Fatalf("apply on B ended %q", last.Text)
 	}
 	got, run := stepsOf(t, b, id)
-	if got != "init,plan,approve,apply" || run.Holder != "" || run.Status != "done" {
+	if got != "init,plan,approve,applying,apply" || run.Holder != "" || run.Status != "done" {
 		t.Fatalf("journal = %s, holder %q, status %q", got, run.Holder, run.Status)
 	}
 	if matches, _ := filepath.Glob(filepath.Join(b.dir, "apply", "*", "terraform.tfstate")); len(matches) != 1 {
