@@ -1,7 +1,8 @@
 // Package apply is the wizard's managed apply: tofu init, plan, a human's
 // approval of the plan, apply (and destroy), each step recorded in a
-// journal beside the configuration so that a crash, a restart or a closed
-// browser resumes from the last completed step. The state is encrypted by
+// Journal (the wizard's Store, shared by its replicas) so that a crash, a
+// restart or a closed browser resumes from the last completed step, on
+// this machine or another. The state is encrypted by
 // OpenTofu's state encryption with the bootstrap's generated passphrase, so
 // the wizard never keeps it readable.
 package apply
