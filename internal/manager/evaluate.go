@@ -174,13 +174,11 @@ func evaluateComponent(c platformv1.InstalledComponent, obs map[Key]Observation,
 	for _, r := range c.Releases {
 		k := keyOf(r)
 		o := obs[k]
-		h, msg := ReleaseHealth(o)
+		h, hmsgs := releaseAndWorkloads(k, o)
 		if healthRank[h] > healthRank[cs.Health] {
 			cs.Health = h
 		}
-		if h != platformv1.HealthHealthy {
-			msgs = append(msgs, fmt.Sprintf("%s: %s", k, msg))
-		}
+		msgs = append(msgs, hmsgs...)
 		lines, values := drift(k, r, o)
 		cs.Drift = append(cs.Drift, lines...)
 		valuesDrift = valuesDrift || values

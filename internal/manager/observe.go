@@ -41,6 +41,10 @@ type Observation struct {
 	// LastAttemptedRevision is status.lastAttemptedRevision (the chart
 	// version, or the source revision of a Kustomization).
 	LastAttemptedRevision string
+	// Workloads are the Deployments, StatefulSets and DaemonSets the
+	// release applied (by Flux's origin labels), filled in by the
+	// reconciler.
+	Workloads []Workload
 }
 
 // Observe reads an object returned by the API server; obj nil means it was

@@ -11,8 +11,10 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1 "github.com/openova-io/openova/api/platform/v1alpha1"
@@ -54,6 +56,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	for i := range bps.Items {
 		blueprints[bps.Items[i].Name] = &bps.Items[i]
 	}
+	workloads, err := r.workloads(ctx)
+	if err != nil {
+		return reconcile.Result{}, err
+	}
 	obs := map[Key]Observation{}
 	for _, c := range pi.Spec.Components {
 		for _, ref := range c.Releases {
@@ -65,6 +71,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 			if err != nil {
 				return reconcile.Result{}, err
 			}
+			o.Workloads = workloads[k]
 			obs[k] = o
 		}
 	}
@@ -128,9 +135,9 @@ func (r *Reconciler) observe(ctx context.Context, k Key) (Observation, error) {
 	return o, nil
 }
 
-// SetupWithManager watches PlatformInstances, Blueprints and the Flux
-// objects; any Flux or Blueprint change re-evaluates every instance (a
-// cluster has one or a few).
+// SetupWithManager watches PlatformInstances, Blueprints, the Flux
+// objects and the workloads they applied; any such change re-evaluates
+// every instance (a cluster has one or a few).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Now == nil {
 		r.Now = time.Now
@@ -150,11 +157,14 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	hr, ks := &unstructured.Unstructured{}, &unstructured.Unstructured{}
 	hr.SetGroupVersionKind(HelmReleaseGVK)
 	ks.SetGroupVersionKind(KustomizationGVK)
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named("platforminstance").
 		For(&platformv1.PlatformInstance{}).
 		Watches(&platformv1.Blueprint{}, all).
 		Watches(hr, all).
-		Watches(ks, all).
-		Complete(r)
+		Watches(ks, all)
+	for _, w := range workloadKinds() {
+		b = b.Watches(w, all, builder.WithPredicates(predicate.NewPredicateFuncs(fluxOwned)))
+	}
+	return b.Complete(r)
 }

@@ -76,7 +76,7 @@ func TestChartRendersValidObjects(t *testing.T) {
 	}
 }
 
-// RBAC grants what the manager does and nothing that writes workloads.
+// RBAC grants what the manager does; workloads are only read.
 func TestChartRBAC(t *testing.T) {
 	files, err := render(t, nil)
 	if err != nil {
@@ -89,10 +89,15 @@ func TestChartRBAC(t *testing.T) {
 			t.Errorf("rbac lacks %q", want)
 		}
 	}
-	for _, never := range []string{"delete", "secrets", "'*'", "\"*\"", "deployments"} {
+	for _, never := range []string{"delete", "secrets", "'*'", "\"*\""} {
 		if strings.Contains(rbac, never) {
 			t.Errorf("rbac grants %q", never)
 		}
+	}
+	// Workloads are read (health counts their pods), never written.
+	if want := "  - apiGroups: [apps]\n    resources: [deployments, statefulsets, daemonsets]\n    verbs: [get, list, watch]\n"; !strings.Contains(rbac, want) ||
+		strings.Count(rbac, "apiGroups: [apps]") != 1 {
+		t.Errorf("rbac: want exactly one apps rule, read-only:\n%s", want)
 	}
 }
 
