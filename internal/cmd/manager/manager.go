@@ -31,6 +31,7 @@ func NewCmdManager(f *factory.Factory, run RunFunc) *cobra.Command {
 		run = defaultRun
 	}
 	var o manager.Options
+	var po portalOptions
 	var kubeconfig, kubecontext, giteaTokenFile, adminTokenFile, oidcSecretFile, sessionKeyFile string
 	cmd := &cobra.Command{
 		Use:   "manager",
@@ -70,9 +71,18 @@ Inside a cluster it uses its service account; outside, pass --kubeconfig.`,
 			if o.OIDC.SessionKey, err = secret(sessionKeyFile, "--session-key-file", "CATALYST_SESSION_KEY"); err != nil {
 				return err
 			}
+			if err := po.validate(o); err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			ctrl.SetLogger(logr.FromSlogHandler(slog.NewJSONHandler(f.IOStreams.ErrOut, nil)))
+			logger := slog.New(slog.NewJSONHandler(f.IOStreams.ErrOut, nil))
+			ctrl.SetLogger(logr.FromSlogHandler(logger.Handler()))
+			if po.enabled() {
+				if o.Portal, err = newPortal(ctx, cfg, o, po, logger); err != nil {
+					return err
+				}
+			}
 			return run(ctx, cfg, o)
 		},
 	}
@@ -105,6 +115,8 @@ Inside a cluster it uses its service account; outside, pass --kubeconfig.`,
 	fl.StringVar(&o.OIDC.GroupsClaim, "oidc-groups-claim", env("CATALYST_OIDC_GROUPS_CLAIM", "groups"), "ID token claim listing the person's groups")
 	fl.StringVar(&o.OIDC.ExternalURL, "external-url", env("CATALYST_EXTERNAL_URL", ""), "URL browsers reach the dashboard at; the OIDC redirect URL is it + /login/callback")
 	fl.StringVar(&sessionKeyFile, "session-key-file", "", "file holding base64 of 32 random bytes sealing sessions, the same on every replica (default: $CATALYST_SESSION_KEY)")
+	fl.StringVar(&po.TeamsFile, "portal-teams-file", "", "teams file (OIDC groups → team → namespaces) enabling the developer portal at /portal/; needs --oidc-issuer, --gitea-url and --repo")
+	fl.StringVar(&po.Namespace, "portal-namespace", env("CATALYST_PORTAL_NAMESPACE", podNamespace()), "namespace holding PortalRequests (default: the pod's namespace)")
 	return cmd
 }
 

@@ -3,12 +3,10 @@ package manager
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -18,7 +16,6 @@ import (
 	"github.com/openova-io/openova/internal/manager"
 	"github.com/openova-io/openova/internal/manager/web"
 	"github.com/openova-io/openova/internal/oidclogin"
-	"github.com/openova-io/openova/internal/wizard/secrets"
 )
 
 // run is the default RunFunc: the manager, plus the dashboard on
@@ -26,6 +23,9 @@ import (
 func run(ctx context.Context, cfg *rest.Config, o manager.Options) error {
 	mgr, cat, err := manager.Setup(cfg, o)
 	if err != nil {
+		return err
+	}
+	if err := setupTracker(mgr, o); err != nil {
 		return err
 	}
 	if o.UIAddr != "" && o.UIAddr != "0" {
@@ -59,17 +59,9 @@ func authorizer(ctx context.Context, o manager.Options) (web.Authorizer, error) 
 	if o.OIDC.Issuer == "" {
 		return web.TokenAuth{Token: o.AdminToken}, nil
 	}
-	key, err := base64.StdEncoding.DecodeString(o.OIDC.SessionKey)
-	if err != nil || len(key) != secrets.KeySize {
-		return nil, fmt.Errorf("--session-key-file: want the base64 of %d random bytes (head -c32 /dev/urandom | base64)", secrets.KeySize)
-	}
-	sealer, err := secrets.New(key, rand.Reader)
+	sealer, external, err := sessionSealer(o)
 	if err != nil {
 		return nil, err
-	}
-	external, err := url.Parse(o.OIDC.ExternalURL)
-	if err != nil || external.Host == "" {
-		return nil, fmt.Errorf("--external-url %q: want the dashboard's absolute URL", o.OIDC.ExternalURL)
 	}
 	redirect := strings.TrimSuffix(o.OIDC.ExternalURL, "/") + web.CallbackPath
 	relying, err := oidclogin.NewRelyingParty(ctx, o.OIDC.Issuer, o.OIDC.ClientID, o.OIDC.ClientSecret, redirect, []string{"groups"}, nil)
