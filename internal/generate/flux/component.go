@@ -28,6 +28,14 @@ type unit struct {
 // blueprint, synced from the public monorepo (OPENOVA.md §3).
 const BlueprintGitOrg = "openova"
 
+// GitReadSecret is the Secret in flux-system with which Flux reads the
+// in-cluster Gitea: the FluxInstance's sync.pullSecret for the instance
+// repository (platform/flux/fluxinstance.yaml) and the secretRef of every
+// GitRepository of a blueprint repository (private, see `catalyst
+// blueprints sync`). One Secret, keys username and password (a read-only
+// token), for both.
+const GitReadSecret = "flux-system"
+
 // giteaHTTP is the in-cluster Gitea URL (the chart's HTTP Service).
 const giteaHTTP = "http://gitea-http.gitea.svc:3000"
 
@@ -99,6 +107,9 @@ func (p *plan) releases(b *catalog.Blueprint, r *region, hrNames map[string][]st
 					spec["values"] = instance.MergeValues(base, normalise(ov).(map[string]any))
 				}
 			}
+		}
+		if kindOf(o) == "GitRepository" { // a chart inside the blueprint's private repository
+			o["spec"].(map[string]any)["secretRef"] = obj{"name": GitReadSecret}
 		}
 		out = append(out, o)
 	}
