@@ -116,6 +116,9 @@ func TestFailoverGroupValidation(t *testing.T) {
 		"same region": {func(fg *failoverv1.FailoverGroup) { fg.Spec.PeerRegion = "fsn1" }, "peerRegion must differ"},
 		"mode":        {func(fg *failoverv1.FailoverGroup) { fg.Spec.Mode = "yolo" }, "spec.mode"},
 		"witness url": {func(fg *failoverv1.FailoverGroup) { fg.Spec.Witness.URL = "witness" }, "spec.witness.url"},
+		"empty cnpg selector": {func(fg *failoverv1.FailoverGroup) {
+			fg.Spec.Layers.Stateful.CNPGSelector = &metav1.LabelSelector{}
+		}, "cnpgSelector must not be empty"},
 		"approval epoch": {func(fg *failoverv1.FailoverGroup) {
 			fg.Spec.Approval = &failoverv1.Approval{Epoch: 0, By: "alice"}
 		}, "spec.approval.epoch"},
@@ -143,5 +146,34 @@ func TestValidateTiming(t *testing.T) {
 	renew, ttl, retry := failoverv1.Timing{}.Resolved()
 	if renew != failoverv1.DefaultRenewInterval || ttl != failoverv1.DefaultTTL || retry != failoverv1.DefaultRetryTimeout {
 		t.Errorf("Resolved() of zero timing = %s/%s/%s", renew, ttl, retry)
+	}
+}
+
+// A label selector of CNPG Clusters is kept as written, and what it
+// resolved to round-trips through the status.
+func TestFailoverGroupCNPGSelector(t *testing.T) {
+	ctx := context.Background()
+	fg := minimal("selector")
+	fg.Spec.Layers.Stateful.CNPGSelector = &metav1.LabelSelector{MatchLabels: map[string]string{failoverv1.FollowActiveRegionLabel: failoverv1.FollowActiveRegionValue}}
+	if err := env.Client.Create(ctx, fg); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	fg.Status.SelectedCNPG = []failoverv1.SelectedCNPGCluster{
+		{Namespace: "team-a", Name: "orders", Self: "orders-fsn1", Peer: "orders-hel1"},
+		{Namespace: "team-b", Name: "legacy", Problem: "spec.replica.primary is not set"},
+	}
+	if err := env.Client.Status().Update(ctx, fg); err != nil {
+		t.Fatalf("status update: %v", err)
+	}
+	var back failoverv1.FailoverGroup
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(fg), &back); err != nil {
+		t.Fatal(err)
+	}
+	sel := back.Spec.Layers.Stateful.CNPGSelector
+	if sel == nil || sel.MatchLabels[failoverv1.FollowActiveRegionLabel] != "true" {
+		t.Errorf("cnpgSelector = %+v", sel)
+	}
+	if len(back.Status.SelectedCNPG) != 2 || back.Status.SelectedCNPG[1].Problem == "" || back.Status.SelectedCNPG[0].Peer != "orders-hel1" {
+		t.Errorf("selectedCNPG did not round-trip: %+v", back.Status.SelectedCNPG)
 	}
 }

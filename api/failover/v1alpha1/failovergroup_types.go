@@ -199,10 +199,21 @@ type GlobalService struct {
 }
 
 // StatefulLayer: data services whose primary follows the active region.
+// +kubebuilder:validation:XValidation:rule="!has(self.cnpgSelector) || (has(self.cnpgSelector.matchLabels) && size(self.cnpgSelector.matchLabels) > 0) || (has(self.cnpgSelector.matchExpressions) && size(self.cnpgSelector.matchExpressions) > 0)",message="spec.layers.stateful.cnpgSelector must not be empty (it would select every CNPG Cluster); use matchLabels {failover.openova.io/follow: \"true\"}"
 type StatefulLayer struct {
+	// CNPG lists Clusters by name.
 	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	CNPG []CNPGCluster `json:"cnpg,omitempty"`
+	// CNPGSelector selects further CNPG Clusters by label, in every
+	// namespace, resolved again at each actuation so Clusters created after
+	// the FailoverGroup follow too. Each selected Cluster must be a member
+	// of a two-member distributed topology; its peer is its own
+	// spec.replica.source (see docs/failover.md). A Cluster that is not is
+	// reported in status.selectedCNPG and a Warning event, never actuated.
+	// Clusters also listed in cnpg are actuated once.
+	// +optional
+	CNPGSelector *metav1.LabelSelector `json:"cnpgSelector,omitempty"`
 	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	Valkey []ValkeyInstance `json:"valkey,omitempty"`
@@ -211,13 +222,31 @@ type StatefulLayer struct {
 	MirrorMaker2 []MirrorMaker2 `json:"mirrorMaker2,omitempty"`
 }
 
-// CNPGCluster is this region's member of a CNPG distributed topology.
+// CNPGCluster is this region's member of a CNPG distributed topology,
+// by metadata.name; its own topology name is read from its
+// spec.replica.self (CNPG's default: metadata.name).
 type CNPGCluster struct {
 	ObjectRef `json:",inline"`
 	// PeerCluster is the name of the other region's Cluster in the
 	// topology (its spec.replica.self, or its name).
 	// +kubebuilder:validation:MinLength=1
 	PeerCluster string `json:"peerCluster"`
+}
+
+// SelectedCNPGCluster is one Cluster the selector matched.
+type SelectedCNPGCluster struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	// Self and Peer are the topology names (spec.replica.self and
+	// spec.replica.source) the actuator uses.
+	// +optional
+	Self string `json:"self,omitempty"`
+	// +optional
+	Peer string `json:"peer,omitempty"`
+	// Problem says why the Cluster is not actuated (empty when it is).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Problem string `json:"problem,omitempty"`
 }
 
 // ValkeyInstance is this region's Valkey primary-or-replica.
@@ -328,7 +357,13 @@ type FailoverGroupStatus struct {
 	// LastSwitchoverID is the switchover request last acted on.
 	// +optional
 	LastSwitchoverID string `json:"lastSwitchoverID,omitempty"`
-	// Conditions: Ready, Active, Fenced, Degraded.
+	// SelectedCNPG is what spec.layers.stateful.cnpgSelector resolved to
+	// at the last resolution, sorted by namespace and name.
+	// +kubebuilder:validation:MaxItems=512
+	// +optional
+	SelectedCNPG []SelectedCNPGCluster `json:"selectedCNPG,omitempty"`
+	// Conditions: Ready, Reconciling, Stalled, and Degraded when a
+	// selected CNPG Cluster cannot be actuated.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

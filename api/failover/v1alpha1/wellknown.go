@@ -13,3 +13,12 @@ const (
 	// a replica, never resumed as primary.
 	RebuildAnnotation = "failover.openova.io/rebuild-required"
 )
+
+// FollowActiveRegionLabel marks a CNPG Cluster whose primary follows the
+// active region: the generated FailoverGroups select
+// FollowActiveRegionLabel=FollowActiveRegionValue, and the generator and
+// the portal put it on every two-region Cluster they render.
+const (
+	FollowActiveRegionLabel = "failover.openova.io/follow"
+	FollowActiveRegionValue = "true"
+)
