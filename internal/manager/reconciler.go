@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -91,31 +92,38 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 			return reconcile.Result{}, fmt.Errorf("PlatformInstance %s: patch status: %w", pi.Name, err)
 		}
 	}
-	if err := r.announceUpgrades(ctx, pi.Spec.Components, blueprints); err != nil {
+	available, err := r.announceUpgrades(ctx, pi.Spec.Components, blueprints)
+	if err != nil {
 		return reconcile.Result{}, err
+	}
+	if r.Metrics != nil {
+		r.Metrics.RecordUpgrades(pi.Name, available)
 	}
 	return reconcile.Result{RequeueAfter: Resync}, nil
 }
 
 // announceUpgrades writes each installed component's Blueprint status: the
-// installed version and whether a newer one is available.
-func (r *Reconciler) announceUpgrades(ctx context.Context, comps []platformv1.InstalledComponent, bps map[string]*platformv1.Blueprint) error {
+// installed version and whether a newer one is available, which it
+// returns by component (components without a Blueprint are left out).
+func (r *Reconciler) announceUpgrades(ctx context.Context, comps []platformv1.InstalledComponent, bps map[string]*platformv1.Blueprint) (map[string]bool, error) {
+	available := map[string]bool{}
 	for _, c := range comps {
 		bp := bps[c.Name]
 		if bp == nil {
 			continue
 		}
 		st := UpgradeStatus(bp, c.BlueprintVersion, r.Now())
+		available[c.Name] = meta.IsStatusConditionTrue(st.Conditions, platformv1.ConditionUpgradeAvailable)
 		if equality.Semantic.DeepEqual(st, bp.Status) {
 			continue
 		}
 		patch := client.MergeFrom(bp.DeepCopy())
 		bp.Status = st
 		if err := r.Client.Status().Patch(ctx, bp, patch); err != nil {
-			return fmt.Errorf("Blueprint %s: patch status: %w", bp.Name, err)
+			return nil, fmt.Errorf("Blueprint %s: patch status: %w", bp.Name, err)
 		}
 	}
-	return nil
+	return available, nil
 }
 
 func (r *Reconciler) observe(ctx context.Context, k Key) (Observation, error) {
