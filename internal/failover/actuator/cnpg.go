@@ -41,14 +41,23 @@ var ErrRebuildRequired = errors.New("cluster must be rebuilt as a replica")
 type CNPG struct {
 	Client          client.Client
 	Namespace, Clus string
-	// Self is this Cluster's name in the topology (spec.replica.self, or its
-	// metadata.name); Peer is the other Cluster's.
+	// Self is this Cluster's name in the topology; empty means read it
+	// from the Cluster at each actuation (TopologyName). Peer is the other
+	// member's topology name.
 	Self, Peer string
 }
 
 // NewCNPG returns the actuator of one FailoverGroup CNPG entry.
 func NewCNPG(c client.Client, namespace string, e failoverv1.CNPGCluster) *CNPG {
-	return &CNPG{Client: c, Namespace: orNamespace(e.Namespace, namespace), Clus: e.Name, Self: e.Name, Peer: e.PeerCluster}
+	return &CNPG{Client: c, Namespace: orNamespace(e.Namespace, namespace), Clus: e.Name, Peer: e.PeerCluster}
+}
+
+// self is this Cluster's topology name as read in u.
+func (a *CNPG) self(u *unstructured.Unstructured) string {
+	if a.Self != "" {
+		return a.Self
+	}
+	return TopologyName(u)
 }
 
 func (a *CNPG) Name() string { return "cnpg " + a.Namespace + "/" + a.Clus }
@@ -74,9 +83,10 @@ func (a *CNPG) Promote(ctx context.Context, epoch uint64, token string) error {
 			return fmt.Errorf("%s: %w: it was primary when its peer was promoted without a token at epoch %s; re-clone it as a replica, then remove annotation %s",
 				a.Name(), ErrRebuildRequired, v, failoverv1.RebuildAnnotation)
 		}
+		self := a.self(u)
 		primary, _, _ := unstructured.NestedString(u.Object, "spec", "replica", "primary")
-		if primary != a.Self { // already primary: keep the token that promoted it
-			if err := unstructured.SetNestedField(u.Object, a.Self, "spec", "replica", "primary"); err != nil {
+		if primary != self { // already primary: keep the token that promoted it
+			if err := unstructured.SetNestedField(u.Object, self, "spec", "replica", "primary"); err != nil {
 				return err
 			}
 			if token == "" {
@@ -116,7 +126,7 @@ func (a *CNPG) Deactivate(ctx context.Context, epoch uint64) error {
 	_, err := guardedUpdate(ctx, a.Client, a.obj(), epoch, func(o client.Object) error {
 		u := o.(*unstructured.Unstructured)
 		primary, _, _ := unstructured.NestedString(u.Object, "spec", "replica", "primary")
-		if primary == a.Self && isFenced(u) {
+		if primary == a.self(u) && isFenced(u) {
 			ann := u.GetAnnotations()
 			ann[failoverv1.RebuildAnnotation] = epochString(epoch)
 			u.SetAnnotations(ann)
@@ -176,7 +186,7 @@ func (a *CNPG) Observe(ctx context.Context) (Observation, error) {
 	switch {
 	case isFenced(u):
 		role = RoleFenced
-	case primary == a.Self:
+	case primary == a.self(u):
 		role = RoleActive
 	}
 	detail := "primary=" + primary

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -30,13 +31,17 @@ import (
 // without a token, with a warning.
 type tokenCNPG struct {
 	*actuator.CNPG
-	peer      *actuator.CNPG
+	peer      client.Client // the peer region's API server, read only
 	tokenWait time.Duration
 	log       *slog.Logger
 	now       func() time.Time
 
 	mu      sync.Mutex
 	waiting map[uint64]time.Time // epoch → first wait for a token
+}
+
+func newTokenCNPG(local *actuator.CNPG, peer client.Client, tokenWait time.Duration, log *slog.Logger) *tokenCNPG {
+	return &tokenCNPG{CNPG: local, peer: peer, tokenWait: tokenWait, log: log, now: time.Now, waiting: map[uint64]time.Time{}}
 }
 
 func (a *tokenCNPG) Activate(ctx context.Context, epoch uint64) error {
@@ -68,14 +73,16 @@ func (a *tokenCNPG) Activate(ctx context.Context, epoch uint64) error {
 // Cluster as primary; token is its demotion token once the operator has
 // reconciled that generation.
 func (a *tokenCNPG) peerToken(ctx context.Context) (token string, planned bool, err error) {
-	u := &unstructured.Unstructured{}
-	u.SetAPIVersion("postgresql.cnpg.io/v1")
-	u.SetKind("Cluster")
-	if err := a.peer.Client.Get(ctx, client.ObjectKey{Namespace: a.peer.Namespace, Name: a.peer.Clus}, u); err != nil {
-		return "", false, fmt.Errorf("read peer Cluster %s/%s: %w", a.peer.Namespace, a.peer.Clus, err)
+	local := cnpgObject(a.Namespace, a.Clus)
+	if err := a.Client.Get(ctx, client.ObjectKeyFromObject(local), local); err != nil {
+		return "", false, fmt.Errorf("%s: read: %w", a.Name(), err)
+	}
+	u, err := a.findPeer(ctx)
+	if err != nil {
+		return "", false, err
 	}
 	primary, _, _ := unstructured.NestedString(u.Object, "spec", "replica", "primary")
-	if primary != a.Self {
+	if primary != actuator.TopologyName(local) {
 		return "", false, nil
 	}
 	if !reconciled(u) {
@@ -83,6 +90,37 @@ func (a *tokenCNPG) peerToken(ctx context.Context) (token string, planned bool, 
 	}
 	token, _, _ = unstructured.NestedString(u.Object, "status", "demotionToken")
 	return token, true, nil
+}
+
+// findPeer finds the peer member in the peer's API server, in this
+// Cluster's namespace: under this Cluster's metadata.name (the generator
+// names both members alike and tells them apart with spec.replica.self),
+// else under the peer's topology name; either must carry that topology
+// name.
+func (a *tokenCNPG) findPeer(ctx context.Context) (*unstructured.Unstructured, error) {
+	for _, name := range []string{a.Clus, a.Peer} {
+		u := cnpgObject(a.Namespace, name)
+		err := a.peer.Get(ctx, client.ObjectKeyFromObject(u), u)
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read peer Cluster %s/%s: %w", a.Namespace, name, err)
+		}
+		if actuator.TopologyName(u) == a.Peer {
+			return u, nil
+		}
+	}
+	return nil, fmt.Errorf("peer API server: no Cluster %s/%s or %s/%s with topology name %q", a.Namespace, a.Clus, a.Namespace, a.Peer, a.Peer)
+}
+
+func cnpgObject(namespace, name string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion("postgresql.cnpg.io/v1")
+	u.SetKind("Cluster")
+	u.SetNamespace(namespace)
+	u.SetName(name)
+	return u
 }
 
 // reconciled: the operator's Ready condition covers the current

@@ -83,8 +83,7 @@ func Actuators(ctx context.Context, c, peer client.Client, fg *failoverv1.Failov
 			acts = append(acts, local)
 			continue
 		}
-		remote := actuator.NewCNPG(peer, ns, failoverv1.CNPGCluster{ObjectRef: failoverv1.ObjectRef{Name: e.PeerCluster, Namespace: e.Namespace}, PeerCluster: e.Name})
-		acts = append(acts, &tokenCNPG{CNPG: local, peer: remote, tokenWait: tokenWait, log: log, now: time.Now, waiting: map[uint64]time.Time{}})
+		acts = append(acts, newTokenCNPG(local, peer, tokenWait, log))
 	}
 	for i, v := range l.Stateful.Valkey {
 		password := ""
