@@ -23,8 +23,10 @@ import (
 	"github.com/openova-io/openova/internal/catalog"
 	"github.com/openova-io/openova/internal/cmd/factory"
 	"github.com/openova-io/openova/internal/cmd/validate"
+	"github.com/openova-io/openova/internal/fluxobj"
 	"github.com/openova-io/openova/internal/forge"
 	"github.com/openova-io/openova/internal/generate"
+	"github.com/openova-io/openova/internal/generate/flux"
 	"github.com/openova-io/openova/internal/instance"
 	"github.com/openova-io/openova/internal/iostreams"
 	"github.com/openova-io/openova/internal/seed"
@@ -51,6 +53,7 @@ type Options struct {
 	Approvals   int
 	Apply       []string
 	Binding     string
+	FluxSecret  string
 	Timeout     time.Duration
 }
 
@@ -63,7 +66,8 @@ func NewCmdSeed(f *factory.Factory, runF func(*Options) error) *cobra.Command {
 		Long: "Regenerate the instance tree from instance.yaml with the embedded catalog, create the Gitea\n" +
 			"organisation and private repository, push the tree to main (nothing when main already holds it),\n" +
 			"then protect main: no direct push, required approvals, rejected reviews and pending CODEOWNERS\n" +
-			"review requests block merging. Safe to re-run.\n\n" +
+			"review requests block merging. In the cluster it also writes --flux-secret, a read-only Gitea\n" +
+			"token with which Flux reads the instance and blueprint repositories. Safe to re-run.\n\n" +
 			"Credentials: --admin-secret NAMESPACE/NAME reads (or creates, with a random password) the Gitea\n" +
 			"admin Secret (keys username, password) in the cluster; without it " + UserEnv + " and\n" +
 			PasswordFileEnv + " (or " + PasswordEnv + ") are used.",
@@ -85,6 +89,8 @@ func NewCmdSeed(f *factory.Factory, runF func(*Options) error) *cobra.Command {
 	fl.IntVar(&opts.Approvals, "required-approvals", 1, "approvals required to merge into main")
 	fl.StringArrayVar(&opts.Apply, "apply", nil, "directory of the generated tree to server-side apply before pushing (repeatable; in-cluster)")
 	fl.StringVar(&opts.Binding, "cluster-role-binding", "openova-seed", "the seed's own ClusterRoleBinding, deleted once it succeeded in the cluster (empty: keep)")
+	fl.StringVar(&opts.FluxSecret, "flux-secret", fluxobj.DefaultNamespace+"/"+flux.GitReadSecret,
+		"Secret NAMESPACE/NAME written in the cluster (unless it holds credentials) with a read-only Gitea token, with which Flux reads the instance and blueprint repositories (empty: none)")
 	fl.DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "give up after this long")
 	_ = cmd.MarkFlagRequired("gitea")
 	_ = cmd.MarkFlagRequired("repository")
@@ -134,6 +140,12 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	fluxSecret := "not written (outside the cluster)"
+	if (o.AdminSecret != "" || len(o.Apply) > 0) && o.FluxSecret != "" {
+		if fluxSecret, err = writeFluxSecret(ctx, o, user, pass); err != nil {
+			return err
+		}
+	}
 	if (o.AdminSecret != "" || len(o.Apply) > 0) && o.Binding != "" {
 		// Done in the cluster: give back the broad rights the bundle
 		// granted for this one run.
@@ -148,9 +160,37 @@ func run(ctx context.Context, o *Options) error {
 	if rep.Protected {
 		protected = "set"
 	}
-	fmt.Fprintf(o.IO.Out, "%s/%s main at %s: %d files %s; branch protection %s (%d approval(s), no direct push)\n",
-		org, repo, rep.Commit, rep.Files, pushed, protected, o.Approvals)
+	fmt.Fprintf(o.IO.Out, "%s/%s main at %s: %d files %s; branch protection %s (%d approval(s), no direct push); Flux's Gitea Secret %s\n",
+		org, repo, rep.Commit, rep.Files, pushed, protected, o.Approvals, fluxSecret)
 	return nil
+}
+
+// writeFluxSecret gives Flux read access to Gitea in this cluster (see
+// seed.EnsureFluxSecret) and says what it did.
+func writeFluxSecret(ctx context.Context, o *Options, user, pass string) (string, error) {
+	ns, name, ok := strings.Cut(o.FluxSecret, "/")
+	if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
+		return "", fmt.Errorf("--flux-secret %q: want NAMESPACE/NAME, e.g. flux-system/%s", o.FluxSecret, flux.GitReadSecret)
+	}
+	cfg, err := rest.InClusterConfig()
+	if err != nil {
+		return "", fmt.Errorf("--flux-secret needs to run in the cluster: %w", err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return "", err
+	}
+	wrote, err := seed.EnsureFluxSecret(ctx, cs, ns, name, func(ctx context.Context) (string, string, error) {
+		tok, err := seed.IssueReadToken(ctx, o.Gitea, user, pass)
+		return user, tok, err
+	})
+	if err != nil {
+		return "", err
+	}
+	if wrote {
+		return o.FluxSecret + " written (read-only token)", nil
+	}
+	return o.FluxSecret + " already in place", nil
 }
 
 func hasRegion(regions []instance.Region, name string) bool {

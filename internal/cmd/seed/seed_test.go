@@ -38,6 +38,14 @@ func TestFlagsOfTheSeedJob(t *testing.T) {
 	if got.Approvals != 2 || got.AdminSecret != "gitea/acme-gitea-admin" || len(got.Apply) != 2 || got.Repository != "platform/instance" {
 		t.Fatalf("parsed %+v", got)
 	}
+	// The Secret the generated FluxInstance and GitRepositories name.
+	if got.FluxSecret != "flux-system/flux-system" {
+		t.Fatalf("--flux-secret defaults to %q, want flux-system/flux-system", got.FluxSecret)
+	}
+	if _, err := writeFluxSecret(context.Background(), &Options{FluxSecret: "flux-system"}, "u", "p"); err == nil ||
+		!strings.Contains(err.Error(), "--flux-secret") {
+		t.Fatalf("--flux-secret without a namespace: %v, want an error naming the flag", err)
+	}
 }
 
 func TestRunRejectsBadArguments(t *testing.T) {
