@@ -2,6 +2,7 @@ package manager
 
 import (
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 
@@ -110,6 +111,21 @@ func WorkloadHealth(w Workload) (platformv1.Health, string) {
 		return platformv1.HealthProgressing, fmt.Sprintf("%s: %d/%d available", w, w.Available, w.Desired)
 	}
 	return platformv1.HealthHealthy, ""
+}
+
+// HealthWithWorkloads is ReleaseHealth with the release's workloads
+// judged too (see releaseAndWorkloads), the messages joined; the workflow
+// explorer judges its nodes with it, as the dashboard's components are.
+func HealthWithWorkloads(k Key, o Observation) (platformv1.Health, string) {
+	rh, msg := ReleaseHealth(o)
+	h, msgs := releaseAndWorkloads(k, o)
+	if h == rh && h == platformv1.HealthHealthy {
+		return h, msg // Flux's own message, e.g. "Helm install succeeded"
+	}
+	if rh != platformv1.HealthHealthy && len(msgs) > 0 {
+		msgs[0] = msg // releaseAndWorkloads prefixes it with k; a node names itself
+	}
+	return h, strings.Join(msgs, "; ")
 }
 
 // releaseAndWorkloads is a release's health with its workloads': the worst

@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -18,38 +19,48 @@ func workloadKinds() []client.Object {
 	return []client.Object{&appsv1.Deployment{}, &appsv1.StatefulSet{}, &appsv1.DaemonSet{}}
 }
 
-// workloads lists every Deployment, StatefulSet and DaemonSet a Flux
-// object applied, by owner, each sorted by kind, namespace and name.
+// workloads lists the workloads of every Flux object from the cache.
 func (r *Reconciler) workloads(ctx context.Context) (map[Key][]Workload, error) {
+	return ListWorkloads(ctx, r.Client)
+}
+
+// ListWorkloads lists every Deployment, StatefulSet and DaemonSet a Flux
+// object applied (by Flux's origin labels; other objects are not read),
+// by owner, each sorted by kind, namespace and name.
+func ListWorkloads(ctx context.Context, c client.Reader) (map[Key][]Workload, error) {
 	out := map[Key][]Workload{}
 	add := func(labels map[string]string, w Workload) {
 		if k, ok := OwnerOf(labels); ok {
 			out[k] = append(out[k], w)
 		}
 	}
-	var deps appsv1.DeploymentList
-	if err := r.Client.List(ctx, &deps); err != nil {
-		return nil, fmt.Errorf("list Deployments: %w", err)
+	for _, owner := range []string{HelmNameLabel, KustomizeNameLabel} {
+		sel := client.HasLabels{owner}
+		var deps appsv1.DeploymentList
+		if err := c.List(ctx, &deps, sel); err != nil {
+			return nil, fmt.Errorf("list Deployments: %w", err)
+		}
+		for i := range deps.Items {
+			add(deps.Items[i].Labels, DeploymentWorkload(&deps.Items[i]))
+		}
+		var sts appsv1.StatefulSetList
+		if err := c.List(ctx, &sts, sel); err != nil {
+			return nil, fmt.Errorf("list StatefulSets: %w", err)
+		}
+		for i := range sts.Items {
+			add(sts.Items[i].Labels, StatefulSetWorkload(&sts.Items[i]))
+		}
+		var dss appsv1.DaemonSetList
+		if err := c.List(ctx, &dss, sel); err != nil {
+			return nil, fmt.Errorf("list DaemonSets: %w", err)
+		}
+		for i := range dss.Items {
+			add(dss.Items[i].Labels, DaemonSetWorkload(&dss.Items[i]))
+		}
 	}
-	for i := range deps.Items {
-		add(deps.Items[i].Labels, DeploymentWorkload(&deps.Items[i]))
-	}
-	var sts appsv1.StatefulSetList
-	if err := r.Client.List(ctx, &sts); err != nil {
-		return nil, fmt.Errorf("list StatefulSets: %w", err)
-	}
-	for i := range sts.Items {
-		add(sts.Items[i].Labels, StatefulSetWorkload(&sts.Items[i]))
-	}
-	var dss appsv1.DaemonSetList
-	if err := r.Client.List(ctx, &dss); err != nil {
-		return nil, fmt.Errorf("list DaemonSets: %w", err)
-	}
-	for i := range dss.Items {
-		add(dss.Items[i].Labels, DaemonSetWorkload(&dss.Items[i]))
-	}
-	for _, ws := range out {
+	for k, ws := range out {
 		sort.Slice(ws, func(i, j int) bool { return ws[i].String() < ws[j].String() })
+		out[k] = slices.CompactFunc(ws, func(a, b Workload) bool { return a.String() == b.String() }) // both owner labels
 	}
 	return out, nil
 }

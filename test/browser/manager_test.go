@@ -30,7 +30,7 @@ const managerToken = "browser-admin-token"
 // sees the platform healthy; a HelmRelease that helm-controller reports
 // failed shows as Degraded with its message on the dashboard and as Failed
 // in the explorer; a Deployment with unready pods under a Ready release
-// degrades its component, naming it; Upgrade on cert-manager, whose
+// degrades its component on both pages, naming it; Upgrade on cert-manager, whose
 // Blueprint announces a newer version, opens a pull request in the real
 // Gitea touching only cert-manager's files. Real kube-apiserver, Gitea,
 // lifecycle manager (reconciler and dashboard, wired as `catalyst
@@ -157,6 +157,10 @@ func TestManagerDashboard(t *testing.T) {
 	}
 	if got := text(t, b, "#n-flux-system-keda"); !strings.Contains(got, "Failed") || !strings.Contains(got, failure) {
 		t.Errorf("keda in the explorer: %q, want Failed with the message", got)
+	}
+	if got := text(t, b, "#n-flux-system-cert-manager"); !strings.Contains(got, "Degraded") ||
+		!strings.Contains(got, "Deployment cert-manager/cert-manager-webhook: 1/2 ready") {
+		t.Errorf("cert-manager in the explorer: %q, want Degraded naming the unready Deployment", got)
 	}
 
 	// Upgrade cert-manager: its Blueprint announces the newer version.

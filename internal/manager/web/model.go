@@ -91,7 +91,9 @@ type Node struct {
 	Name      string            `json:"name"`
 	Component string            `json:"component,omitempty"`
 	Health    platformv1.Health `json:"health"`
-	// State is the Flux vocabulary: Ready, Reconciling, Stalled, Failed, Suspended, Missing.
+	// State is the Flux vocabulary: Ready, Reconciling, Stalled, Failed,
+	// Suspended, Missing; Degraded or Progressing when Flux says Ready but
+	// the workloads it applied are not.
 	State     string   `json:"state"`
 	Message   string   `json:"message,omitempty"`
 	DependsOn []string `json:"dependsOn,omitempty"` // namespace/name
@@ -138,7 +140,8 @@ func BuildGraph(objs []FluxObject, events map[string][]Event) Graph {
 	}
 	g := Graph{Nodes: make([]Node, len(objs))}
 	for i, o := range objs {
-		h, msg := manager.ReleaseHealth(o.Observation)
+		key := manager.Key{Kind: platformv1.ReleaseKind(o.Kind), Namespace: o.Namespace, Name: o.Name}
+		h, msg := manager.HealthWithWorkloads(key, o.Observation)
 		g.Nodes[i] = Node{Kind: o.Kind, Namespace: o.Namespace, Name: o.Name, Component: o.Component, Health: h,
 			State: state(o.Observation, h), Message: msg, DependsOn: o.DependsOn, Events: events[o.id()]}
 	}
@@ -190,6 +193,9 @@ func BuildGraph(objs []FluxObject, events map[string][]Event) Graph {
 	return g
 }
 
+// state is Flux's word for the object, or, when Flux reports it Ready
+// but its workloads are not, Degraded (pods not ready) or Progressing
+// (a rollout under way).
 func state(o manager.Observation, h platformv1.Health) string {
 	switch {
 	case !o.Found:
@@ -199,6 +205,9 @@ func state(o manager.Observation, h platformv1.Health) string {
 	}
 	if c := meta.FindStatusCondition(o.Conditions, "Stalled"); c != nil && c.Status == metav1.ConditionTrue {
 		return "Stalled"
+	}
+	if rh, _ := manager.ReleaseHealth(o); rh == platformv1.HealthHealthy && h != platformv1.HealthHealthy {
+		return string(h)
 	}
 	switch h {
 	case platformv1.HealthHealthy:

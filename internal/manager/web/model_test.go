@@ -51,3 +51,31 @@ func TestGraphCycleAndWaiting(t *testing.T) {
 		t.Errorf("states %s %s", g.Nodes[2].State, g.Nodes[0].State)
 	}
 }
+
+// A release Flux reports Ready over a Deployment with unready pods is
+// Degraded in the graph, naming the Deployment, and is where the rollout
+// is stuck; its dependant waits.
+func TestGraphWorkloadNotReady(t *testing.T) {
+	ready := []metav1.Condition{{Type: "Ready", Status: metav1.ConditionTrue, ObservedGeneration: 1, Message: "Helm install succeeded"}}
+	webhook := manager.Workload{Kind: "Deployment", Namespace: "cert-manager", Name: "cert-manager-webhook", Generation: 1, ObservedGeneration: 1,
+		Desired: 2, Ready: 1, Updated: 2, Available: 1}
+	g := BuildGraph([]FluxObject{
+		{Kind: "HelmRelease", Namespace: "f", Name: "cert-manager", Observation: manager.Observation{Found: true, Generation: 1, Conditions: ready,
+			Workloads: []manager.Workload{webhook}}},
+		{Kind: "HelmRelease", Namespace: "f", Name: "trust-manager", DependsOn: []string{"f/cert-manager"},
+			Observation: manager.Observation{Found: true, Generation: 1}},
+	}, nil)
+	n := g.Nodes[0]
+	if n.State != "Degraded" || n.Message != "Deployment cert-manager/cert-manager-webhook: 1/2 ready" {
+		t.Errorf("node %s: %s %q, want Degraded naming the Deployment", n.Name, n.State, n.Message)
+	}
+	if len(g.Stuck) != 1 || g.Stuck[0] != "f/cert-manager" {
+		t.Errorf("stuck at %v, want f/cert-manager", g.Stuck)
+	}
+	webhook.Ready, webhook.Available = 2, 2
+	g = BuildGraph([]FluxObject{{Kind: "HelmRelease", Namespace: "f", Name: "cert-manager",
+		Observation: manager.Observation{Found: true, Generation: 1, Conditions: ready, Workloads: []manager.Workload{webhook}}}}, nil)
+	if n := g.Nodes[0]; n.State != "Ready" || n.Message != "Helm install succeeded" {
+		t.Errorf("all pods ready: %s %q, want Ready with Flux's message", n.State, n.Message)
+	}
+}

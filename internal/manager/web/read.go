@@ -35,6 +35,10 @@ func (s *server) instances(ctx context.Context) ([]Instance, error) {
 }
 
 func (s *server) graph(ctx context.Context) (Graph, error) {
+	workloads, err := manager.ListWorkloads(ctx, s.reader)
+	if err != nil {
+		return Graph{}, err
+	}
 	var objs []FluxObject
 	for _, gvk := range []schema.GroupVersionKind{manager.HelmReleaseGVK, manager.KustomizationGVK} {
 		list := &unstructured.UnstructuredList{}
@@ -48,6 +52,7 @@ func (s *server) graph(ctx context.Context) (Graph, error) {
 			if err != nil {
 				return Graph{}, fmt.Errorf("%s %s/%s: %w", gvk.Kind, u.GetNamespace(), u.GetName(), err)
 			}
+			o.Workloads = workloads[manager.Key{Kind: platformv1.ReleaseKind(gvk.Kind), Namespace: u.GetNamespace(), Name: u.GetName()}]
 			objs = append(objs, FluxObject{Kind: gvk.Kind, Namespace: u.GetNamespace(), Name: u.GetName(),
 				Component: u.GetLabels()[manager.BlueprintLabel], DependsOn: dependsOn(u), Observation: o})
 		}
