@@ -71,9 +71,9 @@ func fluxOwned(o client.Object) bool {
 	return ok
 }
 
-// WorkloadCache keeps of each cached workload only what Workload reads,
-// so caching every Deployment, StatefulSet and DaemonSet of a large
-// cluster costs little memory (pod templates are most of an object).
+// WorkloadCache keeps of each cached workload only what Workload reads
+// (no pod templates, annotations or managed fields): the manager caches
+// every Deployment, StatefulSet and DaemonSet of the cluster.
 func WorkloadCache() map[client.Object]cache.ByObject {
 	return map[client.Object]cache.ByObject{
 		&appsv1.Deployment{}: {Transform: func(in any) (any, error) {
