@@ -11,7 +11,13 @@ import (
 
 // BenchmarkEvaluate judges a platform of 52 components with two releases
 // each, every tenth failing and drifted.
-func BenchmarkEvaluate(b *testing.B) {
+func BenchmarkEvaluate(b *testing.B) { benchmarkEvaluate(b, 0) }
+
+// BenchmarkEvaluateWorkloads is the same platform with three workloads
+// per release, one in seven with a pod not ready.
+func BenchmarkEvaluateWorkloads(b *testing.B) { benchmarkEvaluate(b, 3) }
+
+func benchmarkEvaluate(b *testing.B, workloads int) {
 	spec := platformv1.PlatformInstanceSpec{}
 	obs := map[Key]Observation{}
 	bps := map[string]*platformv1.Blueprint{}
@@ -28,8 +34,17 @@ func BenchmarkEvaluate(b *testing.B) {
 			if i%10 == 0 {
 				status, digest = metav1.ConditionFalse, "sha256:bb"
 			}
-			obs[keyOf(ref)] = Observation{Found: true, Generation: 1, SpecChartVersion: "0.9.0", ValuesDigest: digest, AppVersion: "1.2.3",
+			o := Observation{Found: true, Generation: 1, SpecChartVersion: "0.9.0", ValuesDigest: digest, AppVersion: "1.2.3",
 				Conditions: []metav1.Condition{{Type: "Ready", Status: status, Reason: "UpgradeSucceeded", ObservedGeneration: 1}}}
+			for w := range workloads {
+				ready := int32(2)
+				if (i*workloads+w)%7 == 0 {
+					ready = 1
+				}
+				o.Workloads = append(o.Workloads, Workload{Kind: "Deployment", Namespace: name, Name: fmt.Sprintf("%s-%d-%d", name, j, w),
+					Generation: 1, ObservedGeneration: 1, Desired: 2, Ready: ready, Updated: 2, Available: ready})
+			}
+			obs[keyOf(ref)] = o
 		}
 		spec.Components = append(spec.Components, c)
 	}
