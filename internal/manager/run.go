@@ -13,9 +13,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	ctrlmanager "sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -145,6 +147,10 @@ func Setup(cfg *rest.Config, o Options) (ctrl.Manager, *catalog.Catalog, error) 
 		LeaderElectionID:        o.LeaderElectionID,
 		// Release the Lease on shutdown so a rolling update hands over at once.
 		LeaderElectionReleaseOnCancel: true,
+		// Controller names are unique within one manager; the process-wide
+		// check would refuse a second Setup in the same process (tests run
+		// the manager more than once).
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("manager: %w", err)

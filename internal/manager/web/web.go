@@ -87,7 +87,12 @@ func New(o Options) (http.Handler, error) {
 			Help: "Day-2 actions requested from the dashboard, by action and result (opened, unchanged, invalid, failed)."},
 			[]string{"action", "result"})
 		if err := o.Registerer.Register(s.counter); err != nil {
-			return nil, err
+			// A second dashboard in one process (tests) counts on the first's.
+			var dup prometheus.AlreadyRegisteredError
+			if !errors.As(err, &dup) {
+				return nil, err
+			}
+			s.counter = dup.ExistingCollector.(*prometheus.CounterVec)
 		}
 	}
 	static, _ := fs.Sub(staticFS, "static")
