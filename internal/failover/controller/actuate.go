@@ -13,30 +13,68 @@ import (
 // actuate carries out actuations one at a time, in order. A newer order
 // cancels the one in progress (a fence must not wait behind an activation
 // that keeps failing). Each actuator is retried until it succeeds or a
-// newer term owns its object (ErrStaleEpoch).
+// newer term owns its object (ErrStaleEpoch). With a selector, every
+// resync interval of idleness the selection is resolved again and the last
+// completed order is carried out on actuators that have not had it yet (a
+// Cluster created after that order).
 func (r *Runner) actuate(ctx context.Context) {
 	r.fenceLeftovers(ctx)
-	var cur fsm.Actuate
+	type job struct {
+		order   fsm.Actuate
+		catchUp bool
+		id      int
+	}
+	type result struct {
+		job
+		ok bool
+	}
+	var cur job
+	running := false
 	var cancel context.CancelFunc = func() {}
-	done := make(chan fsm.Actuate, 1)
+	done := make(chan result, 1)
+	start := func(j job) {
+		cancel()
+		var actx context.Context
+		actx, cancel = context.WithCancel(ctx)
+		j.id = cur.id + 1
+		cur, running = j, true
+		go func() {
+			var ok bool
+			if j.catchUp {
+				ok = r.catchUp(actx, j.order)
+			} else {
+				ok = r.apply(actx, j.order)
+			}
+			select {
+			case done <- result{j, ok}:
+			case <-ctx.Done():
+			}
+		}()
+	}
+	var tick <-chan time.Time
+	if r.selected != nil {
+		t := time.NewTicker(r.resync)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			cancel()
 			return
 		case a := <-r.work:
-			cancel()
-			var actx context.Context
-			actx, cancel = context.WithCancel(ctx)
-			cur = a
-			go func() {
-				if r.apply(actx, a) {
-					done <- a
-				}
-			}()
-		case a := <-done:
-			if a == cur {
-				_ = r.Inject(ctx, fsm.ActuatorsDone{Op: a.Op, Epoch: a.Epoch})
+			start(job{order: a})
+		case res := <-done:
+			if res.id != cur.id {
+				continue
+			}
+			running = false
+			if res.ok && !res.catchUp {
+				_ = r.Inject(ctx, fsm.ActuatorsDone{Op: res.order.Op, Epoch: res.order.Epoch})
+			}
+		case <-tick:
+			if !running {
+				start(job{order: r.lastOrder(), catchUp: true})
 			}
 		}
 	}
@@ -77,18 +115,128 @@ func (r *Runner) pendingStepDown() uint64 {
 
 // ordered is the actuators in the order op needs: activation goes from
 // data to traffic (the external gate opens last), fencing and
-// deactivation from traffic to data (the gate closes first).
-func (r *Runner) ordered(op fsm.ActuatorOp) []actuator.Actuator {
-	if op == fsm.Activate {
-		return r.acts
+// deactivation from traffic to data (the gate closes first). Selected
+// actuators are resolved now; if that fails a fence uses the last
+// resolved ones (stepping down must not wait for a list), anything else
+// fails and is retried.
+func (r *Runner) ordered(ctx context.Context, op fsm.ActuatorOp) ([]actuator.Actuator, error) {
+	sel, err := r.resolve(ctx)
+	if err != nil {
+		r.mu.Lock()
+		last, resolved := r.lastSelected, r.resolvedOnce
+		r.mu.Unlock()
+		if op != fsm.Fence || !resolved {
+			return nil, err
+		}
+		r.log.Error("fencing the CNPG Clusters selected at the last resolution: listing failed", "error", err)
+		sel = last
 	}
-	out := slices.Clone(r.acts)
-	slices.Reverse(out)
-	return out
+	out := append(slices.Clone(sel), r.acts...)
+	if op != fsm.Activate {
+		slices.Reverse(out)
+	}
+	return out, nil
+}
+
+func (r *Runner) resolve(ctx context.Context) ([]actuator.Actuator, error) {
+	if r.selected == nil {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.m.Config().RetryTimeout)
+	defer cancel()
+	sel, err := r.selected(ctx)
+	if err == nil {
+		r.mu.Lock()
+		r.lastSelected, r.resolvedOnce = sel, true
+		r.mu.Unlock()
+	}
+	return sel, err
+}
+
+// orderedRetry retries ordered until it resolves or ctx ends; the first
+// failure is evidence.
+func (r *Runner) orderedRetry(ctx context.Context, a fsm.Actuate) ([]actuator.Actuator, bool) {
+	for attempt := 0; ; attempt++ {
+		acts, err := r.ordered(ctx, a.Op)
+		if err == nil {
+			return acts, true
+		}
+		if attempt == 0 && r.actuated != nil {
+			r.actuated(ActuatorResult{Order: a, Actuator: "cnpg selector", Err: err})
+		}
+		r.log.Error("resolving the CNPG selector failed; retrying", "op", a.Op.String(), "epoch", a.Epoch, "attempt", attempt, "error", err)
+		if !sleep(ctx, attempt) {
+			return nil, false
+		}
+	}
+}
+
+func sleep(ctx context.Context, attempt int) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(min(100*time.Millisecond<<min(attempt, 5), 2*time.Second)):
+		return true
+	}
 }
 
 func (r *Runner) applyAll(ctx context.Context, a fsm.Actuate) bool {
-	for _, act := range r.ordered(a.Op) {
+	acts, ok := r.orderedRetry(ctx, a)
+	if !ok || !r.applyEach(ctx, a, acts) {
+		return false
+	}
+	r.mu.Lock()
+	r.last = a
+	if a.Op == fsm.Deactivate {
+		r.steppedDown = max(r.steppedDown, a.Epoch)
+	}
+	r.mu.Unlock()
+	return true
+}
+
+// catchUp carries out the last completed order on the selected actuators
+// that have not completed it (with no order yet, it only resolves, which
+// refreshes the selection and reports Clusters that cannot be actuated).
+func (r *Runner) catchUp(ctx context.Context, last fsm.Actuate) bool {
+	sel, err := r.resolve(ctx)
+	if err != nil {
+		r.log.Warn("resync of the CNPG selector failed", "error", err)
+		return false
+	}
+	if last.Epoch == 0 {
+		return true
+	}
+	var todo []actuator.Actuator
+	r.mu.Lock()
+	current := map[string]bool{}
+	for _, act := range sel {
+		current[act.Name()] = true
+		if r.applied[act.Name()] != last {
+			todo = append(todo, act)
+		}
+	}
+	for name := range r.applied { // forget deselected or deleted Clusters
+		if !current[name] && !r.static[name] {
+			delete(r.applied, name)
+		}
+	}
+	r.mu.Unlock()
+	if len(todo) > 0 {
+		r.log.Info("carrying out the last order on newly selected actuators", "op", last.Op.String(), "epoch", last.Epoch, "actuators", len(todo))
+	}
+	return r.applyEach(ctx, last, todo)
+}
+
+func (r *Runner) lastOrder() fsm.Actuate {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last
+}
+
+// applyEach runs a on acts in order, each until it succeeds or is
+// superseded; false if ctx ended first.
+func (r *Runner) applyEach(ctx context.Context, a fsm.Actuate, acts []actuator.Actuator) bool {
+	for _, act := range acts {
 		for attempt := 0; ; attempt++ {
 			err := r.call(ctx, act, a)
 			if err == nil || errors.Is(err, actuator.ErrStaleEpoch) {
@@ -97,6 +245,9 @@ func (r *Runner) applyAll(ctx context.Context, a fsm.Actuate) bool {
 				}
 				r.metrics.actuations.WithLabelValues(a.Op.String(), outcome(err)).Inc()
 				r.report(a, act, err)
+				r.mu.Lock()
+				r.applied[act.Name()] = a
+				r.mu.Unlock()
 				break
 			}
 			if attempt == 0 {
@@ -104,22 +255,12 @@ func (r *Runner) applyAll(ctx context.Context, a fsm.Actuate) bool {
 			}
 			r.metrics.actuations.WithLabelValues(a.Op.String(), "error").Inc()
 			r.log.Error("actuation failed; retrying", "actuator", act.Name(), "op", a.Op.String(), "epoch", a.Epoch, "attempt", attempt, "error", err)
-			select {
-			case <-ctx.Done():
+			if !sleep(ctx, attempt) {
 				return false
-			case <-time.After(min(100*time.Millisecond<<min(attempt, 5), 2*time.Second)):
 			}
 		}
 	}
-	if ctx.Err() != nil {
-		return false
-	}
-	if a.Op == fsm.Deactivate {
-		r.mu.Lock()
-		r.steppedDown = max(r.steppedDown, a.Epoch)
-		r.mu.Unlock()
-	}
-	return true
+	return ctx.Err() == nil
 }
 
 func (r *Runner) report(a fsm.Actuate, act actuator.Actuator, err error) {
@@ -134,17 +275,19 @@ func (r *Runner) report(a fsm.Actuate, act actuator.Actuator, err error) {
 // It retries until every actuator could be read, so no later order runs
 // before the region is known to be stepped down.
 func (r *Runner) fenceLeftovers(ctx context.Context) {
-	for _, act := range r.ordered(fsm.Fence) {
+	acts, ok := r.orderedRetry(ctx, fsm.Actuate{Op: fsm.Fence})
+	if !ok {
+		return
+	}
+	for _, act := range acts {
 		for attempt := 0; ; attempt++ {
 			err := r.fenceIfActive(ctx, act)
 			if err == nil {
 				break
 			}
 			r.log.Error("start-up check of actuator failed; retrying", "actuator", act.Name(), "attempt", attempt, "error", err)
-			select {
-			case <-ctx.Done():
+			if !sleep(ctx, attempt) {
 				return
-			case <-time.After(min(100*time.Millisecond<<min(attempt, 5), 2*time.Second)):
 			}
 		}
 	}
@@ -186,7 +329,13 @@ func (r *Runner) call(ctx context.Context, act actuator.Actuator, a fsm.Actuate)
 func (r *Runner) fenceOnExit(epoch uint64) {
 	ctx, cancel := context.WithTimeout(context.Background(), r.m.Config().FenceMargin)
 	defer cancel()
-	for _, act := range r.ordered(fsm.Fence) {
+	acts, err := r.ordered(ctx, fsm.Fence)
+	if err != nil { // never resolved: fence what is known
+		r.log.Error("fence on exit without the selected CNPG Clusters", "error", err)
+		acts = slices.Clone(r.acts)
+		slices.Reverse(acts)
+	}
+	for _, act := range acts {
 		if err := act.Fence(ctx, epoch); err != nil {
 			r.log.Error("fence on exit failed", "actuator", act.Name(), "error", err)
 		}

@@ -103,6 +103,9 @@ func (r *FailoverGroupReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		snap.LastRenewal = run.Wall(snap.Status.LastRenewalSent)
 	}
 	applyStatus(&fg.Status, fg.Generation, snap, history, record)
+	if sel := r.Group.Selection(); sel != nil {
+		applySelection(&fg.Status, fg.Generation, sel.Selected())
+	}
 	lg.V(1).Info("status", "state", fg.Status.State, "epoch", fg.Status.Epoch, "history", len(history))
 	return ctrl.Result{RequeueAfter: r.Resync}, nil
 }

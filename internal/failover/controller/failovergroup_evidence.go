@@ -94,6 +94,22 @@ func (e *Evidence) Actuated(r ActuatorResult) {
 	e.event(kind, reason, "Actuate", "epoch %d: %s", r.Order.Epoch, msg)
 }
 
+// SelectionProblem records a selected CNPG Cluster that is not actuated
+// (CNPGSelection's Problem hook): a Warning event and a history entry, so
+// a labelled Cluster is never skipped silently.
+func (e *Evidence) SelectionProblem(cluster, problem string) {
+	msg := fmt.Sprintf("%s selected but not actuated: %s", cluster, problem)
+	e.add(failoverv1.HistoryEntry{Time: metav1.NewTime(e.now()), Kind: failoverv1.HistoryActuation, Message: truncate(msg, 1024)})
+	e.event(corev1.EventTypeWarning, ReasonClusterNotInTopology, "Resolve", "%s", msg)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}
+
 func (e *Evidence) note(n fsm.Note, now metav1.Time) {
 	entry := failoverv1.HistoryEntry{Time: now, Epoch: int64(n.Epoch), Who: n.By, Message: n.Kind}
 	if n.Detail != "" {

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
+	"github.com/openova-io/openova/internal/failover/actuator"
 )
 
 // Group runs the state machine of the one FailoverGroup this controller
@@ -37,11 +38,12 @@ type Group struct {
 	// Notify wakes the reconciler when there is new evidence.
 	Notify chan event.GenericEvent
 
-	mu       sync.Mutex
-	runner   *Runner
-	evidence *Evidence
-	key      client.ObjectKey
-	problem  string
+	mu        sync.Mutex
+	runner    *Runner
+	evidence  *Evidence
+	selection *CNPGSelection
+	key       client.ObjectKey
+	problem   string
 }
 
 // Find returns the FailoverGroup this controller serves among list, or an
@@ -85,19 +87,28 @@ func (g *Group) Start(ctx context.Context) error {
 		return err
 	}
 	defer closeActs()
-	lags, closeLags, err := LagSources(ctx, g.Client, fg, cfg, DefaultLagInterval, g.LagPrometheusURL)
+	ev := NewEvidence(g.Recorder, fg, g.Now, g.Notify)
+	sel, err := NewCNPGSelection(g.Reader, g.Client, g.PeerClient, fg, cfg.TTL, g.Log)
+	if err != nil {
+		return err
+	}
+	var selected func(context.Context) ([]actuator.Actuator, error)
+	if sel != nil {
+		sel.Problem = ev.SelectionProblem
+		selected = sel.Resolve
+	}
+	lags, closeLags, err := LagSources(ctx, g.Client, fg, cfg, DefaultLagInterval, g.LagPrometheusURL, sel)
 	if err != nil {
 		return err
 	}
 	defer closeLags()
-	ev := NewEvidence(g.Recorder, fg, g.Now, g.Notify)
-	r, err := New(Options{Config: cfg, Witness: g.Witness, LeaseName: g.LeaseName, Actuators: acts,
+	r, err := New(Options{Config: cfg, Witness: g.Witness, LeaseName: g.LeaseName, Actuators: acts, Selected: selected,
 		Log: g.Log, Evidence: ev.Action, Actuated: ev.Actuated, Metrics: g.Metrics, LagSources: lags})
 	if err != nil {
 		return err
 	}
 	g.mu.Lock()
-	g.runner, g.evidence, g.key, g.problem = r, ev, client.ObjectKeyFromObject(fg), ""
+	g.runner, g.evidence, g.selection, g.key, g.problem = r, ev, sel, client.ObjectKeyFromObject(fg), ""
 	g.mu.Unlock()
 	g.Log.Info("running failover group", "failovergroup", g.key.String(), "mode", cfg.Mode, "ttl", cfg.TTL,
 		"renewInterval", cfg.RenewInterval, "retryTimeout", cfg.RetryTimeout, "maxLag", cfg.MaxLag, "actuators", len(acts), "lagSources", len(lags))
@@ -138,6 +149,14 @@ func (g *Group) state() (*Runner, *Evidence, client.ObjectKey, string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.runner, g.evidence, g.key, g.problem
+}
+
+// Selection is the CNPG selector's resolution, nil without a selector or
+// until started.
+func (g *Group) Selection() *CNPGSelection {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.selection
 }
 
 // Runner is the running state machine's shell, nil until started.

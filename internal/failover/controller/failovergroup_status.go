@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -20,6 +21,12 @@ const (
 	ReasonInvalidSpec     = "InvalidSpec"
 	ReasonStarting        = "Starting"
 	ReasonRestartRequired = "RestartRequired"
+
+	// ConditionDegraded is True while a Cluster the CNPG selector matches
+	// cannot be actuated.
+	ConditionDegraded          = "Degraded"
+	ReasonClusterNotInTopology = "ClusterNotInTopology"
+	ReasonAllSelectedActuated  = "AllSelectedActuated"
 )
 
 // snapshot is what the reconciler knows of the runner at one moment.
@@ -118,4 +125,23 @@ func orNone(s string) string {
 		return "nobody"
 	}
 	return s
+}
+
+// applySelection writes what the CNPG selector resolved to and the
+// Degraded condition naming the Clusters that are not actuated.
+func applySelection(s *failoverv1.FailoverGroupStatus, gen int64, selected []failoverv1.SelectedCNPGCluster) {
+	s.SelectedCNPG = selected
+	var bad []string
+	for _, c := range selected {
+		if c.Problem != "" {
+			bad = append(bad, fmt.Sprintf("%s/%s: %s", c.Namespace, c.Name, c.Problem))
+		}
+	}
+	cond := metav1.Condition{Type: ConditionDegraded, Status: metav1.ConditionFalse, Reason: ReasonAllSelectedActuated, ObservedGeneration: gen,
+		Message: fmt.Sprintf("every one of the %d CNPG Clusters the selector matches follows the active region", len(selected))}
+	if len(bad) > 0 {
+		cond.Status, cond.Reason = metav1.ConditionTrue, ReasonClusterNotInTopology
+		cond.Message = truncate(fmt.Sprintf("%d selected CNPG Cluster(s) not actuated: %s", len(bad), strings.Join(bad, "; ")), 32768)
+	}
+	apimeta.SetStatusCondition(&s.Conditions, cond)
 }

@@ -26,8 +26,9 @@ func (u unknownLag) Lag(context.Context) (actuator.LagReading, error) {
 // instances; without it the CNPG lag is unknown). A Valkey measurement is
 // held across a link loss for as long as a takeover can take after it:
 // one TTL, a renew interval, two witness requests and one lag interval.
-// close releases the Valkey connections.
-func LagSources(ctx context.Context, c client.Client, fg *failoverv1.FailoverGroup, cfg fsm.Config, interval time.Duration, promURL string) (srcs []actuator.LagSource, close func(), err error) {
+// The Clusters a CNPG selector (sel, nil without one) last resolved to are
+// one more source: their worst lag. close releases the Valkey connections.
+func LagSources(ctx context.Context, c client.Client, fg *failoverv1.FailoverGroup, cfg fsm.Config, interval time.Duration, promURL string, sel *CNPGSelection) (srcs []actuator.LagSource, close func(), err error) {
 	var valkeys []*actuator.ValkeyLag
 	close = func() {
 		for _, v := range valkeys {
@@ -60,5 +61,38 @@ func LagSources(ctx context.Context, c client.Client, fg *failoverv1.FailoverGro
 		srcs = append(srcs, &actuator.PrometheusLag{URL: promURL, Query: actuator.CNPGLagQuery(ns, e.Name),
 			MaxAge: 2 * interval, Now: time.Now})
 	}
+	if sel != nil {
+		srcs = append(srcs, &selectedLag{sel: sel, promURL: promURL, maxAge: 2 * interval})
+	}
 	return srcs, close, nil
+}
+
+// selectedLag is the worst lag of the Clusters the selector last resolved
+// to: none selected is no lag at all; without a Prometheus URL it is
+// unknown, as for a listed Cluster.
+type selectedLag struct {
+	sel     *CNPGSelection
+	promURL string
+	maxAge  time.Duration
+}
+
+func (s *selectedLag) Name() string { return "cnpg lag (selector)" }
+
+func (s *selectedLag) Lag(ctx context.Context) (actuator.LagReading, error) {
+	members := s.sel.members()
+	if len(members) == 0 {
+		return actuator.LagReading{Known: true, Detail: "no selected Cluster"}, nil
+	}
+	if s.promURL == "" {
+		return actuator.LagReading{Detail: fmt.Sprintf("%d selected Clusters; the CNPG Cluster status carries no replication lag: pass --lag-prometheus-url", len(members))}, nil
+	}
+	var srcs []actuator.LagSource
+	for _, m := range members {
+		srcs = append(srcs, &actuator.PrometheusLag{URL: s.promURL, Query: actuator.CNPGLagQuery(m.Namespace, m.Name), MaxAge: s.maxAge, Now: time.Now})
+	}
+	ev, detail := WorstLag(ctx, srcs)
+	if ev.Unknown {
+		return actuator.LagReading{Detail: detail}, nil
+	}
+	return actuator.LagReading{Lag: ev.Lag, Known: true, Detail: detail}, nil
 }

@@ -19,7 +19,7 @@ func TestLagSourcesFromSpec(t *testing.T) {
 	cfg := shortTiming
 
 	// Without a Prometheus URL the CNPG lag is unknown, so the guard asks.
-	srcs, closeSrcs, err := LagSources(context.Background(), nil, fg, cfg, time.Second, "")
+	srcs, closeSrcs, err := LagSources(context.Background(), nil, fg, cfg, time.Second, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestLagSourcesFromSpec(t *testing.T) {
 		t.Errorf("cnpg without Prometheus: %+v, %v; want unknown naming --lag-prometheus-url", r, err)
 	}
 
-	srcs2, close2, err := LagSources(context.Background(), nil, fg, cfg, time.Second, "http://127.0.0.1:9090")
+	srcs2, close2, err := LagSources(context.Background(), nil, fg, cfg, time.Second, "http://127.0.0.1:9090", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,8 @@ type Runner struct {
 	witness   Witness
 	leaseName string
 	acts      []actuator.Actuator
+	selected  func(context.Context) ([]actuator.Actuator, error)
+	resync    time.Duration
 	clock     func() time.Duration
 	log       *slog.Logger
 	evidence  func(fsm.Action, fsm.Status)
@@ -54,6 +56,15 @@ type Runner struct {
 	steppedDown uint64
 	started     time.Time     // wall time at clock reading base
 	base        time.Duration // clock reading at started
+
+	// Of the actuate goroutine and its jobs: the last order every actuator
+	// completed, what each actuator last completed, and the selected
+	// actuators last resolved (used to fence when listing fails).
+	last         fsm.Actuate
+	applied      map[string]fsm.Actuate
+	lastSelected []actuator.Actuator
+	resolvedOnce bool
+	static       map[string]bool // names of the listed actuators
 }
 
 // Options configures a Runner. Clock defaults to BootClock; Evidence (the
@@ -63,9 +74,14 @@ type Options struct {
 	Witness   Witness
 	LeaseName string
 	Actuators []actuator.Actuator
-	Clock     func() time.Duration
-	Log       *slog.Logger
-	Evidence  func(fsm.Action, fsm.Status)
+	// Selected, if set, resolves further actuators (the CNPG selector's)
+	// at each actuation and every ResyncInterval; they come first in
+	// activation order, with the data layer.
+	Selected       func(context.Context) ([]actuator.Actuator, error)
+	ResyncInterval time.Duration
+	Clock          func() time.Duration
+	Log            *slog.Logger
+	Evidence       func(fsm.Action, fsm.Status)
 	// Actuated, if set, hears each actuator's result (evidence of every
 	// actuation); called from the actuation goroutine.
 	Actuated func(ActuatorResult)
@@ -97,10 +113,18 @@ func New(o Options) (*Runner, error) {
 	if o.LagInterval <= 0 {
 		o.LagInterval = DefaultLagInterval
 	}
-	r := &Runner{m: m, witness: o.Witness, leaseName: o.LeaseName, acts: o.Actuators, clock: o.Clock,
+	if o.ResyncInterval <= 0 {
+		o.ResyncInterval = m.Config().RenewInterval
+	}
+	r := &Runner{m: m, witness: o.Witness, leaseName: o.LeaseName, acts: o.Actuators, selected: o.Selected, resync: o.ResyncInterval,
+		applied: map[string]fsm.Actuate{}, clock: o.Clock,
 		log: o.Log.With("region", m.Config().Region), evidence: o.Evidence, actuated: o.Actuated, metrics: o.Metrics,
 		lagSources: o.LagSources, lagInterval: o.LagInterval,
 		events: make(chan fsm.Event, 64), work: make(chan fsm.Actuate, 16)}
+	r.static = map[string]bool{}
+	for _, a := range o.Actuators {
+		r.static[a.Name()] = true
+	}
 	r.started, r.base = time.Now(), o.Clock()
 	r.status = m.Status()
 	return r, nil
