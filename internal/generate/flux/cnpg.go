@@ -1,6 +1,10 @@
 package flux
 
-import "fmt"
+import (
+	"fmt"
+
+	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
+)
 
 const cnpgAPI = "postgresql.cnpg.io/v1"
 
@@ -40,7 +44,8 @@ func (t PostgresTopology) Member(region string) string { return t.Cluster + "-" 
 // Clusters of both form a distributed topology: the first region's is
 // primary, the other bootstraps from it and streams its WAL (async) from
 // the primary's global Service <cluster>-<region> over Cluster Mesh; the
-// failover controller moves spec.replica.primary. The returned Services are
+// failover controller moves spec.replica.primary of every Cluster labelled
+// failover.openova.io/follow (its FailoverGroup's cnpgSelector). The returned Services are
 // those global Services (none with one region).
 func PostgresCluster(t PostgresTopology, region string) (cluster map[string]any, services []map[string]any) {
 	c := newObj(cnpgAPI, "Cluster", t.Cluster, t.Namespace)
@@ -56,6 +61,9 @@ func PostgresCluster(t PostgresTopology, region string) (cluster map[string]any,
 	if len(t.Regions) < 2 {
 		return c, nil
 	}
+	// The FailoverGroup selects by this label, so every two-region member
+	// (the platform's and the portal's) follows the active region.
+	meta(c)["labels"] = obj{failoverv1.FollowActiveRegionLabel: failoverv1.FollowActiveRegionValue}
 	primary, peer := t.Regions[0], t.Regions[1]
 	if region == peer {
 		peer = primary

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
 )
 
@@ -115,9 +117,12 @@ func failoverGroup(p *plan, r *region) []unit {
 		routeNS[rt.namespace] = true
 	}
 	spec.Layers.External.Gates = []failoverv1.Gate{gate}
-	for _, db := range p.databases() {
-		spec.Layers.Stateful.CNPG = append(spec.Layers.Stateful.CNPG, failoverv1.CNPGCluster{
-			ObjectRef: failoverv1.ObjectRef{Name: db.cluster, Namespace: db.namespace}, PeerCluster: db.member(r.Peer)})
+	// The platform's databases and the portal's requested ones carry the
+	// label (PostgresCluster), so one selector covers both, including
+	// Clusters merged after this FailoverGroup was applied.
+	if p.has("cnpg") {
+		spec.Layers.Stateful.CNPGSelector = &metav1.LabelSelector{MatchLabels: map[string]string{
+			failoverv1.FollowActiveRegionLabel: failoverv1.FollowActiveRegionValue}}
 	}
 	spec.Layers.Stateful.MirrorMaker2 = p.mirrorMakers(r)
 	fg := newObj("failover.openova.io/v1alpha1", "FailoverGroup", p.spec.Tenant, failoverNS)
@@ -142,9 +147,6 @@ func failoverGroup(p *plan, r *region) []unit {
 // database is a component's CNPG cluster, named <component>-pg as its
 // blueprint values expect.
 type database struct{ component, namespace, cluster string }
-
-// member is the cluster's name in the distributed topology of a region.
-func (d database) member(r *region) string { return d.cluster + "-" + r.Name }
 
 // databases lists the components whose values connect to <name>-pg-rw,
 // worked out once per plan.

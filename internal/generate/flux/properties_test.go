@@ -79,7 +79,7 @@ func TestTwoRegionSpecifics(t *testing.T) {
 			t.Errorf("%s: k8gb geo tags wrong", region)
 		}
 		fg := yamlOf(docsOf(t, files, "clusters/"+region+"/platform/failover-controller/failover-group.yaml", "FailoverGroup"))
-		for _, want := range []string{"region: " + region, "peerRegion: " + peer, "gateService: " + flux.GateService, "peerCluster: gitea-pg-" + peer} {
+		for _, want := range []string{"region: " + region, "peerRegion: " + peer, "gateService: " + flux.GateService, "cnpgSelector:", "failover.openova.io/follow: \"true\""} {
 			if !strings.Contains(fg, want) {
 				t.Errorf("%s: FailoverGroup lacks %q:\n%s", region, want, fg)
 			}
@@ -101,7 +101,8 @@ func TestTwoRegionSpecifics(t *testing.T) {
 			t.Errorf("%s: valkey's primary Service is not a Cilium global Service:\n%s", region, svc)
 		}
 		db := yamlOf(docsOf(t, files, "clusters/"+region+"/infrastructure/gitea/database.yaml", "Cluster"))
-		if !strings.Contains(db, "primary: gitea-pg-fsn") || !strings.Contains(db, "self: gitea-pg-"+region) {
+		if !strings.Contains(db, "primary: gitea-pg-fsn") || !strings.Contains(db, "self: gitea-pg-"+region) || !strings.Contains(db, "source: gitea-pg-"+peer) ||
+			!strings.Contains(db, "failover.openova.io/follow: \"true\"") {
 			t.Errorf("%s: gitea's CNPG cluster is not in the fsn-primary topology:\n%s", region, db)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -105,6 +107,12 @@ func TestPostgresMapping(t *testing.T) {
 	if primary["metadata"].(map[string]any)["annotations"].(map[string]any)[PruneAnnotation] != "disabled" {
 		t.Error("deletionProtection keeps the Cluster when its file leaves Git")
 	}
+	for _, region := range []string{"fsn", "hel"} {
+		l := find(t, res.Objects[region], "Cluster")["metadata"].(map[string]any)["labels"].(map[string]any)
+		if l[failoverv1.FollowActiveRegionLabel] != failoverv1.FollowActiveRegionValue || l["portal.openova.io/request"] == nil {
+			t.Errorf("%s: a Tier-1 member follows the active region (the FailoverGroup's selector) and keeps the request label: %v", region, l)
+		}
+	}
 	if res.ConnectionSecret != "orders-db-app" {
 		t.Errorf("connection secret %s", res.ConnectionSecret)
 	}
@@ -120,6 +128,9 @@ func TestPostgresMapping(t *testing.T) {
 		if k := o["kind"]; k == "ObjectStore" || k == "ScheduledBackup" || k == "ExternalSecret" {
 			t.Errorf("backup none renders no %s", k)
 		}
+	}
+	if l, _ := find(t, single.Objects["fsn"], "Cluster")["metadata"].(map[string]any)["labels"].(map[string]any); l[failoverv1.FollowActiveRegionLabel] != nil {
+		t.Error("a one-region Cluster has no peer to follow and must not be selected")
 	}
 	s := find(t, single.Objects["fsn"], "Cluster")["spec"].(map[string]any)
 	if s["instances"] != int64(1) || s["enablePDB"] != false {
