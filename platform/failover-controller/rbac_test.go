@@ -1,0 +1,118 @@
+package failovercontroller_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
+	"github.com/openova-io/openova/internal/failover/controller"
+	"github.com/openova-io/openova/internal/testenv"
+)
+
+// The chart's RBAC, applied for real and used through the controller's
+// ServiceAccount (impersonated), lets the CNPG selector list Clusters in
+// every namespace and actuate one in a team namespace, and nothing more
+// than the rules say: the ServiceAccount cannot read Secrets outside its
+// namespace nor delete a Cluster. Removing the Clusters rule fails it.
+func TestChartRBACAllowsTheCNPGSelector(t *testing.T) {
+	ctx := context.Background()
+	files, err := render(t, goodValues)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := testenv.DecodeRendered(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.EnsureNamespace(ctx, "openova-system"); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		switch o.Object.GetKind() {
+		case "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
+			if o.Object.GetNamespace() == "" && o.Object.GetKind() != "ClusterRole" && o.Object.GetKind() != "ClusterRoleBinding" {
+				o.Object.SetNamespace("openova-system")
+			}
+			if err := env.Apply(ctx, o.Object); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	member := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(`
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: orders
+  namespace: team-rbac
+  labels: {failover.openova.io/follow: "true"}
+spec:
+  instances: 1
+  storage: {size: 1Gi}
+  replica: {primary: orders-fsn1, self: orders-fsn1, source: orders-hel1}
+  externalClusters:
+  - {name: orders-fsn1, connectionParameters: {host: orders-fsn1.team-rbac.svc}}
+  - {name: orders-hel1, connectionParameters: {host: orders-hel1.team-rbac.svc}}
+`), &member.Object); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.EnsureNamespace(ctx, "team-rbac"); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Create(ctx, member); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:openova-system:failover-controller"}
+	sa, err := client.New(cfg, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fg := &failoverv1.FailoverGroup{ObjectMeta: metav1.ObjectMeta{Name: "bank", Namespace: "openova-system"}}
+	fg.Spec.Layers.Stateful.CNPGSelector = &metav1.LabelSelector{MatchLabels: map[string]string{failoverv1.FollowActiveRegionLabel: "true"}}
+	sel, err := controller.NewCNPGSelection(sa, sa, nil, fg, time.Second, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// RBAC objects take effect asynchronously in the authorizer's cache.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		acts, err := sel.Resolve(ctx)
+		if err == nil {
+			if len(acts) != 1 || acts[0].Name() != "cnpg team-rbac/orders" {
+				t.Fatalf("selected %v, want the one labelled Cluster", acts)
+			}
+			if err := acts[0].Deactivate(ctx, 1); err != nil {
+				t.Fatalf("the chart's RBAC refuses an actuation: %v", err)
+			}
+			break
+		}
+		if !apierrors.IsForbidden(err) || time.Now().After(deadline) {
+			t.Fatalf("the chart's RBAC refuses the selector's list of Clusters in every namespace: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := sa.Delete(ctx, member); !apierrors.IsForbidden(err) {
+		t.Errorf("delete of a Cluster: got %v, want Forbidden (the controller only patches)", err)
+	}
+	var secrets unstructured.UnstructuredList
+	secrets.SetAPIVersion("v1")
+	secrets.SetKind("SecretList")
+	if err := sa.List(ctx, &secrets, client.InNamespace("team-rbac")); !apierrors.IsForbidden(err) {
+		t.Errorf("list of a team's Secrets: got %v, want Forbidden", err)
+	}
+	if rules := files["failover-controller/templates/rbac.yaml"]; !strings.Contains(rules, "resources: [clusters]") {
+		t.Error("the ClusterRole no longer names CNPG clusters")
+	}
+}
