@@ -24,12 +24,7 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	testenv.Main(m, func(e *testenv.Env) {
-		if err := platformv1.AddToScheme(e.Scheme); err != nil {
-			panic(err)
-		}
-		env = e
-	})
+	testenv.Main(m, func(e *testenv.Env) { env = e })
 }
 
 var hrGVR = schema.GroupVersionResource{Group: "helm.toolkit.fluxcd.io", Version: "v2", Resource: "helmreleases"}

@@ -163,10 +163,13 @@ func (s *Service) record(ctx context.Context, key client.ObjectKey, req Request,
 	} else if err != nil {
 		return nil, fmt.Errorf("create PortalRequest %s: %w", key, err)
 	}
-	obj.Status = platformv1.PortalRequestStatus{Phase: platformv1.PhaseOpen,
-		Message:     "pull request opened; waiting for a reviewer to merge it",
-		PullRequest: &platformv1.PullRequest{URL: pr.URL, Number: pr.Number, Branch: pr.Branch}}
-	if err := s.Kube.Status().Update(ctx, obj); err != nil {
+	// A merge patch without a resourceVersion: the tracker may already
+	// have written the new request's status (conditions) in between.
+	orig := obj.DeepCopy()
+	obj.Status.Phase = platformv1.PhaseOpen
+	obj.Status.Message = "pull request opened; waiting for a reviewer to merge it"
+	obj.Status.PullRequest = &platformv1.PullRequest{URL: pr.URL, Number: pr.Number, Branch: pr.Branch}
+	if err := s.Kube.Status().Patch(ctx, obj, client.MergeFrom(orig)); err != nil {
 		return nil, fmt.Errorf("set PortalRequest %s Open: %w", key, err)
 	}
 	return obj, nil

@@ -23,12 +23,7 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	testenv.Main(m, func(e *testenv.Env) {
-		if err := platformv1.AddToScheme(e.Scheme); err != nil {
-			panic(err)
-		}
-		env = e
-	})
+	testenv.Main(m, func(e *testenv.Env) { env = e })
 }
 
 // Submit against a real Gitea v1.25.4 and kube-apiserver.

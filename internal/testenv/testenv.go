@@ -26,6 +26,9 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
+	platformv1 "github.com/openova-io/openova/api/platform/v1alpha1"
 )
 
 // FieldManager is the field owner of every apply made through Env.
@@ -86,8 +89,11 @@ func Start() (*Env, error) {
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		return nil, err
 	}
-	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
-		return nil, err
+	// Our own APIs, whose CRDs (api/crds) are installed too.
+	for _, add := range []func(*runtime.Scheme) error{apiextensionsv1.AddToScheme, platformv1.AddToScheme, failoverv1.AddToScheme} {
+		if err := add(scheme); err != nil {
+			return nil, err
+		}
 	}
 	te := &envtest.Environment{
 		BinaryAssetsDirectory: assets,

@@ -17,12 +17,7 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	testenv.Main(m, func(e *testenv.Env) {
-		if err := platformv1.AddToScheme(e.Scheme); err != nil {
-			panic(err)
-		}
-		env = e
-	})
+	testenv.Main(m, func(e *testenv.Env) { env = e })
 }
 
 var t0 = metav1.NewTime(time.Unix(1_800_000_000, 0))

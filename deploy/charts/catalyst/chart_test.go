@@ -8,19 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	platformv1 "github.com/openova-io/openova/api/platform/v1alpha1"
 	"github.com/openova-io/openova/internal/testenv"
 )
 
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	testenv.Main(m, func(e *testenv.Env) {
-		if err := platformv1.AddToScheme(e.Scheme); err != nil {
-			panic(err)
-		}
-		env = e
-	})
+	testenv.Main(m, func(e *testenv.Env) { env = e })
 }
 
 func render(t *testing.T, values map[string]any) (map[string]string, error) {

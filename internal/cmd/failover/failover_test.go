@@ -29,9 +29,6 @@ var (
 
 func TestMain(m *testing.M) {
 	testenv.Main(m, func(e *testenv.Env) {
-		if err := failoverv1.AddToScheme(e.Scheme); err != nil {
-			panic(err)
-		}
 		env = e
 		dir, err := os.MkdirTemp("", "failover-cli")
 		if err != nil {

@@ -56,9 +56,6 @@ func TestRunServesPortalAndTracksRequests(t *testing.T) {
 	gitea := giteatest.Start(t)
 	cat := portaltest.Catalog(t)
 	repo := portaltest.Seed(t, gitea, cat, "one-region.yaml")
-	if err := platformv1.AddToScheme(env.Scheme); err != nil {
-		t.Fatal(err)
-	}
 	if err := env.EnsureNamespace(ctx, portaltest.RequestsNamespace); err != nil {
 		t.Fatal(err)
 	}

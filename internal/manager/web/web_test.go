@@ -33,12 +33,7 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	testenv.Main(m, func(e *testenv.Env) {
-		if err := platformv1.AddToScheme(e.Scheme); err != nil {
-			panic(err)
-		}
-		env = e
-	})
+	testenv.Main(m, func(e *testenv.Env) { env = e })
 }
 
 const token = "test-admin-token"
