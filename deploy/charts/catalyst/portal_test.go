@@ -10,13 +10,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	platformv1 "github.com/openova-io/openova/api/platform/v1alpha1"
 	"github.com/openova-io/openova/internal/portal"
-	"github.com/openova-io/openova/internal/testenv"
 )
 
 func portalValues() map[string]any {
@@ -80,29 +78,12 @@ func TestChartPortal(t *testing.T) {
 // Reading a Secret stays forbidden.
 func TestChartRBACCoversThePortal(t *testing.T) {
 	ctx := context.Background()
-	files, err := render(t, portalValues())
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := testenv.DecodeRendered(files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ns := range []string{"catalyst", "payments", "flux-system"} {
+	for _, ns := range []string{"payments", "flux-system"} {
 		if err := env.EnsureNamespace(ctx, ns); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, o := range objs {
-		switch o.Object.GetKind() {
-		case "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
-			if err := env.Apply(ctx, o.Object); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	cfg := rest.CopyConfig(env.Config)
-	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:catalyst:catalyst"}
+	cfg := asServiceAccount(t, portalValues())
 	scheme := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(scheme)
 	_ = platformv1.AddToScheme(scheme)

@@ -24,27 +24,7 @@ import (
 func TestChartRBACSuffices(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	files, err := render(t, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := testenv.DecodeRendered(files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := env.EnsureNamespace(ctx, "catalyst"); err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range objs {
-		switch o.Object.GetKind() {
-		case "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
-			if err := env.Apply(ctx, o.Object); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	cfg := rest.CopyConfig(env.Config)
-	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:catalyst:catalyst"}
+	cfg := asServiceAccount(t, nil)
 
 	pi := &platformv1.PlatformInstance{ObjectMeta: metav1.ObjectMeta{Name: "rbac"},
 		Spec: platformv1.PlatformInstanceSpec{Tenant: "rbac", Regions: []string{"fsn"},
@@ -92,4 +72,34 @@ func TestChartRBACSuffices(t *testing.T) {
 			t.Errorf("GET %s as the ServiceAccount: %d %s", path, rec.Code, rec.Body)
 		}
 	}
+}
+
+// asServiceAccount applies the chart's ServiceAccount and RBAC, rendered
+// with values, into namespace catalyst and returns a config that
+// impersonates that ServiceAccount (RBAC enforced).
+func asServiceAccount(t *testing.T, values map[string]any) *rest.Config {
+	t.Helper()
+	ctx := context.Background()
+	files, err := render(t, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := testenv.DecodeRendered(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.EnsureNamespace(ctx, "catalyst"); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		switch o.Object.GetKind() {
+		case "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
+			if err := env.Apply(ctx, o.Object); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:catalyst:catalyst"}
+	return cfg
 }
