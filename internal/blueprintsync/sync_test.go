@@ -12,6 +12,7 @@ import (
 
 	openova "github.com/openova-io/openova"
 	"github.com/openova-io/openova/internal/catalog"
+	"github.com/openova-io/openova/internal/catalog/catalogtest"
 	"github.com/openova-io/openova/internal/forge"
 	"github.com/openova-io/openova/internal/giteatest"
 )
@@ -94,7 +95,7 @@ func TestSyncTwiceChangesNothingTheSecondTime(t *testing.T) {
 // one is synced above).
 func TestChangedBlueprintNeedsAVersionBump(t *testing.T) {
 	c := srv.Client(t)
-	dir := copyCatalog(t, "schemas", "platform/cilium", "platform/cert-manager", "platform/llm-gateway",
+	dir := catalogtest.Checkout(t, "platform/cilium", "platform/cert-manager", "platform/llm-gateway",
 		"platform/failover-controller", "products/axon", "products/core")
 	first, err := syncInto(t, c, load(t, dir), "bump")
 	if err != nil {
@@ -166,35 +167,6 @@ func mustBlueprint(t *testing.T, cat *catalog.Catalog, name string) *catalog.Blu
 		t.Fatalf("no blueprint %s", name)
 	}
 	return b
-}
-
-// copyCatalog writes the named directories of the embedded catalog to a
-// directory laid out as a checkout.
-func copyCatalog(t *testing.T, roots ...string) string {
-	dir := t.TempDir()
-	for _, root := range roots {
-		copyDir(t, root, dir)
-	}
-	return dir
-}
-
-func copyDir(t *testing.T, root, dir string) {
-	err := fs.WalkDir(openova.Catalog, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(openova.Catalog, p)
-		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, p), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func load(t *testing.T, dir string) *catalog.Catalog {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	openova "github.com/openova-io/openova"
 	"github.com/openova-io/openova/internal/blueprintsync"
+	"github.com/openova-io/openova/internal/catalog/catalogtest"
 	"github.com/openova-io/openova/internal/cmd/cmdutil"
 	"github.com/openova-io/openova/internal/cmd/factory"
 	"github.com/openova-io/openova/internal/giteatest"
@@ -69,7 +69,7 @@ func TestMissingURLOrTokenSaysWhatToDo(t *testing.T) {
 // changed without a version bump fails the command (exit 3) naming it.
 func TestSyncAgainstRealGitea(t *testing.T) {
 	srv := giteatest.Start(t)
-	dir := smallCheckout(t, "platform/cilium", "platform/llm-gateway", "products/axon")
+	dir := catalogtest.Checkout(t, "platform/cilium", "platform/llm-gateway", "products/axon")
 	t.Setenv(TokenEnv, srv.AdminToken)
 	run := func() (string, error) {
 		ios, _, out, _ := iostreams.Test()
@@ -106,32 +106,6 @@ func TestSyncAgainstRealGitea(t *testing.T) {
 	if !strings.Contains(third, "1 failed") {
 		t.Fatalf("third run:\n%s", third)
 	}
-}
-
-// smallCheckout copies schemas/ and the named catalog directories of the
-// embedded catalog into a directory laid out as a checkout.
-func smallCheckout(t *testing.T, dirs ...string) string {
-	t.Helper()
-	root := t.TempDir()
-	for _, d := range append([]string{"schemas"}, dirs...) {
-		err := fs.WalkDir(openova.Catalog, d, func(p string, e fs.DirEntry, err error) error {
-			if err != nil || e.IsDir() {
-				return err
-			}
-			data, err := fs.ReadFile(openova.Catalog, p)
-			if err != nil {
-				return err
-			}
-			if err := os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755); err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(root, p), data, 0o644)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
 }
 
 func emptyFile(t *testing.T) string {

@@ -15,6 +15,7 @@ import (
 
 	openova "github.com/openova-io/openova"
 	"github.com/openova-io/openova/internal/catalog"
+	"github.com/openova-io/openova/internal/catalog/catalogtest"
 	"github.com/openova-io/openova/internal/filetree"
 	"github.com/openova-io/openova/internal/forge"
 	"github.com/openova-io/openova/internal/generate"
@@ -24,14 +25,7 @@ import (
 const NewVersion = "9.9.9"
 
 // Embedded is the catalog built into this binary.
-func Embedded(t testing.TB) *catalog.Catalog {
-	t.Helper()
-	c, err := catalog.Load(openova.Catalog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
+func Embedded(t testing.TB) *catalog.Catalog { return catalogtest.Embedded(t) }
 
 // Newer is the embedded catalog with each named blueprint at NewVersion,
 // its first chart at 99.0.0 and a changelog entry "test upgrade of

@@ -11,8 +11,8 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	openova "github.com/openova-io/openova"
 	"github.com/openova-io/openova/internal/catalog"
+	"github.com/openova-io/openova/internal/catalog/catalogtest"
 	"github.com/openova-io/openova/internal/forge"
 	"github.com/openova-io/openova/internal/generate"
 	"github.com/openova-io/openova/internal/giteatest"
@@ -36,14 +36,7 @@ teams:
 const RequestsNamespace = "catalyst"
 
 // Catalog is the embedded catalog.
-func Catalog(t testing.TB) *catalog.Catalog {
-	t.Helper()
-	cat, err := catalog.Load(openova.Catalog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cat
-}
+func Catalog(t testing.TB) *catalog.Catalog { return catalogtest.Embedded(t) }
 
 // Seed generates examples/<example> and pushes it to main of a new
 // repository acme/acme-private, then protects main (one approval), as the
