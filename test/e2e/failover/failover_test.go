@@ -240,6 +240,19 @@ func TestFailoverEndToEnd(t *testing.T) {
 
 	t.Run("planned switchover", func(t *testing.T) {
 		act, sb, _ := roles(t, a, b)
+		// A requested database merged now, long after the FailoverGroups:
+		// the selector picks it up at the next resync in both regions.
+		a.createRequested(t)
+		b.createRequested(t)
+		want := "orders-" + act.name
+		deadline := time.Now().Add(4 * ttl)
+		for act.requestedReplica(t)["primary"] != want || sb.requestedReplica(t)["primary"] != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("the requested members did not follow the active region %s: %s says %v, %s says %v",
+					act.name, act.name, act.requestedReplica(t), sb.name, sb.requestedReplica(t))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 		var fg failoverv1.FailoverGroup
 		key := client.ObjectKey{Namespace: "shop", Name: "shop"}
 		if err := act.env.Client.Get(context.Background(), key, &fg); err != nil {
@@ -248,15 +261,26 @@ func TestFailoverEndToEnd(t *testing.T) {
 		fg.Spec.Switchover = &failoverv1.SwitchoverRequest{ID: "drill-1", Target: sb.name, By: "e2e@openova.test", At: &metav1.Time{Time: time.Now()}}
 		opctx, stopOp := context.WithTimeout(context.Background(), 4*ttl)
 		defer stopOp()
-		opErr := make(chan error, 1)
+		opErr := make(chan error, 2)
 		go func() { opErr <- act.playCNPGOperator(opctx, "demotion-token-drill-1") }()
+		go func() {
+			opErr <- act.playCNPGOperatorOn(opctx, act.requested, "orders-"+sb.name, "demotion-token-orders")
+		}()
 		t0 := time.Now()
 		if err := act.env.Client.Update(context.Background(), &fg); err != nil {
 			t.Fatal(err)
 		}
 		up := waitState(t, sb, "ACTIVE", 4*ttl)
-		if err := <-opErr; err != nil {
-			t.Fatalf("publishing the demotion token as the CNPG operator would: %v", err)
+		for range 2 {
+			if err := <-opErr; err != nil {
+				t.Fatalf("publishing the demotion token as the CNPG operator would: %v", err)
+			}
+		}
+		if r := sb.requestedReplica(t); r["primary"] != "orders-"+sb.name || r["promotionToken"] != "demotion-token-orders" {
+			t.Fatalf("the requested database on %s: spec.replica %v; want it promoted with its peer member's demotion token", sb.name, r)
+		}
+		if r := act.requestedReplica(t); r["primary"] != "orders-"+sb.name {
+			t.Fatalf("the requested database on %s still names primary %q", act.name, r["primary"])
 		}
 		pg := sb.cluster()
 		if err := sb.env.Client.Get(context.Background(), client.ObjectKeyFromObject(pg), pg); err != nil {
@@ -269,7 +293,7 @@ func TestFailoverEndToEnd(t *testing.T) {
 		if act.rebuild(t) {
 			t.Fatalf("%s was marked for rebuild after an orderly switchover", act.name)
 		}
-		report("planned switchover %s -> %s: %s from the request to %s ACTIVE with every actuator confirmed; CNPG promoted with the demotion token read from the peer's API server", act.name, sb.name, up.Sub(t0).Round(time.Millisecond), sb.name)
+		report("planned switchover %s -> %s: %s from the request to %s ACTIVE with every actuator confirmed; CNPG (listed and selected by label) promoted with the demotion tokens read from the peer's API server", act.name, sb.name, up.Sub(t0).Round(time.Millisecond), sb.name)
 	})
 
 	cancel()

@@ -80,7 +80,9 @@ spec:
   layers:
     external: {gates: [{gateService: shop-gate}]}
     internal: {services: [{name: api}]}
-    stateful: {cnpg: [{name: pg-%[1]s, peerCluster: pg-%[2]s}]}
+    stateful:
+      cnpg: [{name: pg-%[1]s, peerCluster: pg-%[2]s}]
+      cnpgSelector: {matchLabels: {failover.openova.io/follow: "true"}}
 `, name, peer, r.proxy.addr(), renew, ttl, retry)} {
 		u := &discoveryv1.Unstructured{}
 		if err := yaml.Unmarshal([]byte(m), &u.Object); err != nil {
@@ -219,12 +221,18 @@ var logs string
 // publish status.demotionToken with a Ready condition for that generation.
 // No operator runs here.
 func (r *region) playCNPGOperator(ctx context.Context, token string) error {
+	return r.playCNPGOperatorOn(ctx, r.cluster, "pg-"+r.peer, token)
+}
+
+// playCNPGOperatorOn plays the operator for the Cluster of cluster(),
+// demoted when its spec.replica.primary becomes peer.
+func (r *region) playCNPGOperatorOn(ctx context.Context, cluster func() *discoveryv1.Unstructured, peer, token string) error {
 	for ctx.Err() == nil {
-		pg := r.cluster()
+		pg := cluster()
 		if err := r.env.Client.Get(ctx, client.ObjectKeyFromObject(pg), pg); err != nil {
 			return err
 		}
-		if p, _, _ := discoveryv1.NestedString(pg.Object, "spec", "replica", "primary"); p == "pg-"+r.peer {
+		if p, _, _ := discoveryv1.NestedString(pg.Object, "spec", "replica", "primary"); p == peer {
 			_ = discoveryv1.SetNestedField(pg.Object, token, "status", "demotionToken")
 			_ = discoveryv1.SetNestedSlice(pg.Object, []any{map[string]any{"type": "Ready", "status": "True", "reason": "ClusterIsReady",
 				"message": "demoted", "observedGeneration": pg.GetGeneration(), "lastTransitionTime": time.Now().UTC().Format(time.RFC3339)}}, "status", "conditions")
@@ -257,4 +265,54 @@ func logDir(t *testing.T) string {
 		logs = ""
 	})
 	return logs
+}
+
+// createRequested creates the region's member of a requested database as
+// the portal renders it: in a team namespace, labelled to follow the
+// active region, the same metadata.name in both regions told apart by
+// spec.replica.self, region a's member designated primary.
+func (r *region) createRequested(t *testing.T) {
+	t.Helper()
+	if err := r.env.EnsureNamespace(context.Background(), "team-orders"); err != nil {
+		t.Fatal(err)
+	}
+	u := &discoveryv1.Unstructured{}
+	if err := yaml.Unmarshal([]byte(fmt.Sprintf(`
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: orders
+  namespace: team-orders
+  labels: {failover.openova.io/follow: "true"}
+spec:
+  instances: 1
+  storage: {size: 1Gi}
+  replica: {primary: orders-a, self: orders-%[1]s, source: orders-%[2]s}
+  externalClusters:
+  - {name: orders-%[1]s, connectionParameters: {host: orders-%[1]s.team-orders.svc, user: streaming_replica}}
+  - {name: orders-%[2]s, connectionParameters: {host: orders-%[2]s.team-orders.svc, user: streaming_replica}}
+`, r.name, r.peer)), &u.Object); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.env.Client.Create(context.Background(), u); err != nil {
+		t.Fatalf("region %s: create the requested Cluster: %v", r.name, err)
+	}
+}
+
+func (r *region) requested() *discoveryv1.Unstructured {
+	pg := r.cluster()
+	pg.SetNamespace("team-orders")
+	pg.SetName("orders")
+	return pg
+}
+
+// requestedReplica reads the requested member's spec.replica.
+func (r *region) requestedReplica(t *testing.T) map[string]string {
+	t.Helper()
+	pg := r.requested()
+	if err := r.env.Client.Get(context.Background(), client.ObjectKeyFromObject(pg), pg); err != nil {
+		t.Fatal(err)
+	}
+	m, _, _ := discoveryv1.NestedStringMap(pg.Object, "spec", "replica")
+	return m
 }
