@@ -150,6 +150,7 @@ type Store interface {
 	Audit(ctx context.Context, orgID string, before int64, limit int) ([]*AuditEvent, error)
 
 	ApplyStore
+	LoginThrottle
 
 	Close() error
 }

@@ -58,6 +58,9 @@ CREATE TABLE apply_events (
 	PRIMARY KEY (bootstrap_id, id));
 `, `
 ALTER TABLE apply_runs ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
+`, `
+CREATE TABLE login_failures (throttle_key TEXT PRIMARY KEY, failures BIGINT NOT NULL, last_at BIGINT NOT NULL);
+CREATE INDEX login_failures_last ON login_failures(last_at);
 `}
 
 // migrationLock serialises replicas migrating at once.

@@ -55,6 +55,9 @@ CREATE TABLE apply_events (
 	PRIMARY KEY (bootstrap_id, id));
 `, `
 ALTER TABLE apply_runs ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
+`, `
+CREATE TABLE login_failures (throttle_key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at INTEGER NOT NULL);
+CREATE INDEX login_failures_last ON login_failures(last_at);
 `}
 
 // Open opens (creating if needed) and migrates the database file.

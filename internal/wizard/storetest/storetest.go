@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) Target) {
 		{"Audit", testAudit},
 		{"ApplyJournalAndLease", testApplyJournal},
 		{"ApplyEventsBounded", testApplyEvents},
+		{"LoginThrottle", testLoginThrottle},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
