@@ -45,8 +45,9 @@ func (p LoginPolicy) RestartAt(now time.Time) time.Time { return now.Add(-p.Wind
 // longer matters: it can neither block nor be continued, so it is pruned.
 func (p LoginPolicy) StaleAt(now time.Time) time.Time { return now.Add(-max(p.Window, p.Lockout)) }
 
-// LoginThrottle keeps the failed sign-in counters. Keys are "user:<name>"
-// and "ip:<address>": never a password. Times are the caller's clock.
+// LoginThrottle keeps the failed sign-in counters. Keys are
+// "user:<SHA-256 of the typed name>" and "ip:<client address>", never a
+// password. Times are the caller's (injected) clock.
 type LoginThrottle interface {
 	// LoginFailures returns key's counter, the zero counter if it has none.
 	LoginFailures(ctx context.Context, key string) (LoginCounter, error)

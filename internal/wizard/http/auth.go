@@ -7,12 +7,14 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -116,22 +118,31 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password s
 	}
 	ip := clientIP(r)
 	now := s.Now()
+	keys := []string{ipKey(ip), userKey(name)}
 	u, err := s.Store.UserByName(r.Context(), name)
-	if !s.limiter.allow(now, "ip:"+ip) || !s.limiter.allow(now, "user:"+name) {
+	until, terr := s.throttle.blockedUntil(r.Context(), now, keys...)
+	if terr != nil {
+		return terr // fail closed: no password is checked without the limit
+	}
+	if !until.IsZero() {
 		if err == nil {
 			s.auditSignIn(r, u, "login.refused", ip)
 		}
-		return wizard.Errorf(wizard.ETOOMANY, "too many failed sign-ins; wait 15 minutes")
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(until.Sub(now).Seconds()))))
+		return tooMany(now, until)
 	}
 	if err != nil || u.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		s.limiter.fail(now, "ip:"+ip)
-		s.limiter.fail(now, "user:"+name)
+		if ferr := s.throttle.fail(r.Context(), now, keys...); ferr != nil {
+			return ferr
+		}
 		if err == nil { // an unknown name belongs to no organisation's trail
 			s.auditSignIn(r, u, "login.failed", ip)
 		}
 		return wizard.Errorf(wizard.EUNAUTHORIZED, "wrong user name or password")
 	}
-	s.limiter.reset("user:" + name)
+	if err := s.Store.ResetLoginFailures(r.Context(), userKey(name)); err != nil {
+		return fmt.Errorf("reset sign-in failures: %w", err)
+	}
 	return s.startSession(w, r, u)
 }
 
@@ -219,54 +230,4 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-// loginLimiter counts failed sign-ins per key in a sliding window, with the
-// clock passed in. It is per replica; see docs/wizard.md.
-type loginLimiter struct {
-	max    int
-	window time.Duration
-	mu     chan struct{}
-	fails  map[string][]time.Time
-}
-
-func newLoginLimiter(max int, window time.Duration) *loginLimiter {
-	l := &loginLimiter{max: max, window: window, mu: make(chan struct{}, 1), fails: map[string][]time.Time{}}
-	return l
-}
-
-func (l *loginLimiter) lock()   { l.mu <- struct{}{} }
-func (l *loginLimiter) unlock() { <-l.mu }
-
-func (l *loginLimiter) recent(now time.Time, key string) []time.Time {
-	var keep []time.Time
-	for _, t := range l.fails[key] {
-		if now.Sub(t) < l.window {
-			keep = append(keep, t)
-		}
-	}
-	if keep == nil {
-		delete(l.fails, key)
-	} else {
-		l.fails[key] = keep
-	}
-	return keep
-}
-
-func (l *loginLimiter) allow(now time.Time, key string) bool {
-	l.lock()
-	defer l.unlock()
-	return len(l.recent(now, key)) < l.max
-}
-
-func (l *loginLimiter) fail(now time.Time, key string) {
-	l.lock()
-	defer l.unlock()
-	l.fails[key] = append(l.recent(now, key), now)
-}
-
-func (l *loginLimiter) reset(key string) {
-	l.lock()
-	defer l.unlock()
-	delete(l.fails, key)
 }

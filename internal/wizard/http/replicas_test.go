@@ -44,6 +44,28 @@ func replica(t *testing.T, dsn string, sealer *secrets.Sealer, tofu, name string
 	return h
 }
 
+// hosted is the hosted deployment's shared state: a database on a fresh
+// PostgreSQL, one sealing key file, and the clock the replicas start at
+// (the real time: the cookie jar judges cookie expiry by it).
+func hosted(t *testing.T) (dsn string, sealer *secrets.Sealer, now *atomicTime) {
+	t.Helper()
+	dsn = pgtest.Start(t)
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE DATABASE wizard_ha"); err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, secrets.KeySize)
+	rand.Read(key)
+	sealer, _ = secrets.New(key, rand.Reader)
+	now = &atomicTime{}
+	now.set(time.Now().UTC().Truncate(time.Second))
+	return strings.Replace(dsn, "/postgres?", "/wizard_ha?", 1), sealer, now
+}
+
 // crash stops a replica the way a killed process does: its database
 // connections go first, so it cannot give up its lease, and its tofu dies.
 func (h *harness) crash() {
@@ -61,24 +83,9 @@ func (h *harness) crash() {
 // applies; the journal holds each step once.
 func TestAnotherReplicaResumesAnApply(t *testing.T) {
 	tofu := tofuBin(t)
-	dsn := pgtest.Start(t)
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE DATABASE wizard_ha"); err != nil {
-		t.Fatal(err)
-	}
-	dsn = strings.Replace(dsn, "/postgres?", "/wizard_ha?", 1)
-	key := make([]byte, secrets.KeySize)
-	rand.Read(key)
-	sealer, _ := secrets.New(key, rand.Reader) // one key file shared by the replicas
-	var now atomicTime
-	now.set(time.Now().UTC().Truncate(time.Second)) // cookie expiry is judged by the real clock
-
-	a := replica(t, dsn, sealer, tofu, "replica-a", &now)
-	b := replica(t, dsn, sealer, tofu, "replica-b", &now)
+	dsn, sealer, now := hosted(t)
+	a := replica(t, dsn, sealer, tofu, "replica-a", now)
+	b := replica(t, dsn, sealer, tofu, "replica-b", now)
 	if _, err := wizard.AddLocalUser(context.Background(), a.store, "acme", "admin", adminPassword, now.get()); err != nil {
 		t.Fatal(err)
 	}

@@ -63,11 +63,11 @@ type Config struct {
 // Server serves the wizard.
 type Server struct {
 	Config
-	mux     *http.ServeMux
-	pages   map[string]*template.Template
-	limiter *loginLimiter
-	mu      sync.Mutex // serialises read-modify-write of one bootstrap per replica
-	runs    *runs
+	mux      *http.ServeMux
+	pages    map[string]*template.Template
+	throttle throttle
+	mu       sync.Mutex // serialises read-modify-write of one bootstrap per replica
+	runs     *runs
 }
 
 // New builds the server.
@@ -98,7 +98,7 @@ func New(c Config) (*Server, error) {
 		host, _ := os.Hostname()
 		c.ReplicaID = host + "-" + hex.EncodeToString(id)
 	}
-	s := &Server{Config: c, mux: http.NewServeMux(), limiter: newLoginLimiter(5, 15*time.Minute), runs: newRuns()}
+	s := &Server{Config: c, mux: http.NewServeMux(), throttle: throttle{store: c.Store, policy: wizard.DefaultLoginPolicy}, runs: newRuns()}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err

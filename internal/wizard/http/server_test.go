@@ -261,6 +261,10 @@ func TestLoginRateLimited(t *testing.T) {
 	if code := c.login("admin", adminPassword); code != http.StatusTooManyRequests {
 		t.Fatalf("sign-in after 5 failures = %d, want 429", code)
 	}
+	h.restart()
+	if code := c.login("admin", adminPassword); code != http.StatusTooManyRequests {
+		t.Fatalf("sign-in after a restart = %d, want 429: the counters are stored", code)
+	}
 	h.now.set(h.now.get().Add(16 * time.Minute))
 	if code := c.login("admin", adminPassword); code != http.StatusNoContent {
 		t.Fatalf("sign-in after the window = %d, want 204", code)

@@ -1,0 +1,66 @@
+package http
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/openova-io/openova/internal/wizard"
+)
+
+// throttle is the sign-in rate limit. Its counters are in the Store, so
+// every replica enforces the same limit and a restart forgets nothing; its
+// decisions are wizard.LoginPolicy's.
+type throttle struct {
+	store  wizard.LoginThrottle
+	policy wizard.LoginPolicy
+}
+
+// blockedUntil returns the latest end of a lockout on any of keys, or the
+// zero time when none is locked out at now.
+func (t throttle) blockedUntil(ctx context.Context, now time.Time, keys ...string) (time.Time, error) {
+	var latest time.Time
+	for _, k := range keys {
+		c, err := t.store.LoginFailures(ctx, k)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("read sign-in failures: %w", err)
+		}
+		if until, blocked := t.policy.BlockedUntil(c, now); blocked && until.After(latest) {
+			latest = until
+		}
+	}
+	return latest, nil
+}
+
+// fail counts a failed sign-in on each key, then prunes stale counters so
+// the table holds only the keys that failed within the policy's window.
+func (t throttle) fail(ctx context.Context, now time.Time, keys ...string) error {
+	for _, k := range keys {
+		if _, err := t.store.RecordLoginFailure(ctx, k, now, t.policy.RestartAt(now)); err != nil {
+			return fmt.Errorf("record a failed sign-in: %w", err)
+		}
+	}
+	if _, err := t.store.PruneLoginFailures(ctx, t.policy.StaleAt(now)); err != nil {
+		return fmt.Errorf("prune sign-in failures: %w", err)
+	}
+	return nil
+}
+
+// tooMany is the refusal of a locked-out sign-in, with the wait rounded up
+// to the minute.
+func tooMany(now, until time.Time) error {
+	wait := until.Sub(now)
+	return wizard.Errorf(wizard.ETOOMANY, "too many failed sign-ins; try again in %d minutes", int((wait+time.Minute-1)/time.Minute))
+}
+
+func ipKey(addr string) string { return "ip:" + addr }
+
+// userKey keys a typed user name by its SHA-256: the counters table never
+// holds what was typed (a password typed into the name field, an
+// unbounded string), yet one name is one key on every replica.
+func userKey(name string) string {
+	h := sha256.Sum256([]byte(name))
+	return "user:" + hex.EncodeToString(h[:])
+}

@@ -1,0 +1,100 @@
+package http_test
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openova-io/openova/internal/wizard"
+)
+
+// TestSignInLimitHoldsAcrossReplicas: two wizard replicas on one real
+// PostgreSQL. Five wrong passwords on replica A lock the user out on
+// replica B, even with the right password (429, Retry-After, audited as
+// login.refused by B); the lockout lasts fifteen minutes from the last
+// failure by the injected clock; then the right password works on B and
+// clears the user's counter. The counters table holds no typed name or
+// password.
+func TestSignInLimitHoldsAcrossReplicas(t *testing.T) {
+	dsn, sealer, now := hosted(t)
+	a := replica(t, dsn, sealer, "", "replica-a", now)
+	b := replica(t, dsn, sealer, "", "replica-b", now)
+	advance := func(d time.Duration) {
+		for _, h := range []*harness{a, b} {
+			h.now.set(h.now.get().Add(d))
+		}
+	}
+	if _, err := wizard.AddLocalUser(context.Background(), a.store, "acme", "admin", adminPassword, now.get()); err != nil {
+		t.Fatal(err)
+	}
+	onA, onB := a.client(), b.client()
+	for i := 1; i <= 5; i++ {
+		if code := onA.login("admin", "guessed-password-LEAKCHECK"); code != http.StatusUnauthorized {
+			t.Fatalf("wrong password #%d on A = %d, want 401", i, code)
+		}
+		advance(time.Minute)
+	}
+	res, body := postLogin(t, b, "admin", adminPassword)
+	if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "try again in 14 minutes") || res.Header.Get("Retry-After") != "840" {
+		t.Fatalf("right password on B after 5 failures on A = %d %q (Retry-After %q), want 429, 14 minutes, 840",
+			res.StatusCode, body, res.Header.Get("Retry-After"))
+	}
+
+	advance(14*time.Minute - time.Second) // a second before the lockout ends
+	if code := onB.login("admin", adminPassword); code != http.StatusTooManyRequests {
+		t.Fatalf("right password on B a second before the lockout ends = %d, want 429", code)
+	}
+	advance(time.Second)
+	onB.mustLogin("admin", adminPassword)
+
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT throttle_key FROM login_failures`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		rows.Scan(&k)
+		keys = append(keys, k)
+		if strings.Contains(k, "admin") || strings.Contains(k, "LEAKCHECK") {
+			t.Errorf("counter key %q holds what was typed", k)
+		}
+	}
+	if len(keys) != 1 || keys[0] != "ip:127.0.0.1" {
+		t.Fatalf("counters after a successful sign-in = %q, want only the client address's (the user's is reset)", keys)
+	}
+
+	_, data := onB.do("GET", "/api/v1/audit", nil)
+	count := map[string]int{}
+	for _, e := range decode[auditPage](t, data).Events {
+		count[e.Action]++
+	}
+	if count["login.failed"] != 5 || count["login.refused"] != 2 || count["login"] != 1 {
+		t.Fatalf("trail = %s; want 5 login.failed (A), 2 login.refused (B), 1 login", data)
+	}
+}
+
+// postLogin signs in by the API without a cookie jar, for the headers.
+func postLogin(t *testing.T, h *harness, user, pw string) (*http.Response, string) {
+	t.Helper()
+	c := h.client()
+	req, _ := http.NewRequest("POST", h.srv.URL+"/api/v1/login", strings.NewReader(`{"username":"`+user+`","password":"`+pw+`"}`))
+	res, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var b strings.Builder
+	_, _ = io.Copy(&b, res.Body)
+	return res, b.String()
+}
