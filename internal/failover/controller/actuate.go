@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -234,9 +235,16 @@ func (r *Runner) lastOrder() fsm.Actuate {
 }
 
 // applyEach runs a on acts in order, each until it succeeds or is
-// superseded; false if ctx ended first.
+// superseded; false if ctx ended first. One exception keeps any team's
+// database from holding a whole region's takeover: activating a selected
+// (not listed) Cluster is given up for this order when it is refused for
+// good (marked for rebuild) or still fails after one TTL; it stays
+// unapplied, so the resync retries it, and its failure is evidence once
+// per order and error.
 func (r *Runner) applyEach(ctx context.Context, a fsm.Actuate, acts []actuator.Actuator) bool {
 	for _, act := range acts {
+		mayGiveUp := a.Op == fsm.Activate && !r.static[act.Name()]
+		start := r.clock()
 		for attempt := 0; ; attempt++ {
 			err := r.call(ctx, act, a)
 			if err == nil || errors.Is(err, actuator.ErrStaleEpoch) {
@@ -247,13 +255,19 @@ func (r *Runner) applyEach(ctx context.Context, a fsm.Actuate, acts []actuator.A
 				r.report(a, act, err)
 				r.mu.Lock()
 				r.applied[act.Name()] = a
+				delete(r.failing, act.Name())
 				r.mu.Unlock()
 				break
 			}
 			if attempt == 0 {
-				r.report(a, act, err)
+				r.reportFailure(a, act, err)
 			}
 			r.metrics.actuations.WithLabelValues(a.Op.String(), "error").Inc()
+			if mayGiveUp && (errors.Is(err, actuator.ErrRebuildRequired) || r.clock()-start >= r.m.Config().TTL) {
+				r.log.Error("activation of a selected Cluster given up for this order; the region proceeds and the resync retries it",
+					"actuator", act.Name(), "epoch", a.Epoch, "attempts", attempt+1, "error", err)
+				break
+			}
 			r.log.Error("actuation failed; retrying", "actuator", act.Name(), "op", a.Op.String(), "epoch", a.Epoch, "attempt", attempt, "error", err)
 			if !sleep(ctx, attempt) {
 				return false
@@ -261,6 +275,19 @@ func (r *Runner) applyEach(ctx context.Context, a fsm.Actuate, acts []actuator.A
 		}
 	}
 	return ctx.Err() == nil
+}
+
+// reportFailure reports an actuator's failure once per order and error,
+// so the resync retrying a refused Cluster does not flood the history.
+func (r *Runner) reportFailure(a fsm.Actuate, act actuator.Actuator, err error) {
+	key := fmt.Sprintf("%s/%d/%v", a.Op, a.Epoch, err)
+	r.mu.Lock()
+	seen := r.failing[act.Name()] == key
+	r.failing[act.Name()] = key
+	r.mu.Unlock()
+	if !seen {
+		r.report(a, act, err)
+	}
 }
 
 func (r *Runner) report(a fsm.Actuate, act actuator.Actuator, err error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -160,6 +161,25 @@ spec:
 	requestedCluster(t, "team-sel-b", "sel-b", "b", "a", "b")
 	waitFor(t, "region b's member points at a", func() bool { return primaryOf(t, "team-sel-b", "orders") == "orders-a" })
 
+	// Another team's member in b was primary once and is marked for
+	// rebuild: it must never be promoted, and it must not hold b's takeover.
+	apply(t, fmt.Sprintf(`
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: ledger
+  namespace: team-sel-b
+  labels: {%s: "true", test.openova.io/region: sel-b}
+  annotations: {failover.openova.io/rebuild-required: "1"}
+spec:
+  instances: 1
+  storage: {size: 1Gi}
+  replica: {primary: ledger-a, self: ledger-b, source: ledger-a}
+  externalClusters:
+  - {name: ledger-a, connectionParameters: {host: ledger-a}}
+  - {name: ledger-b, connectionParameters: {host: ledger-b}}
+`, failoverv1.FollowActiveRegionLabel))
+
 	fg = a.group(t)
 	fg.Spec.Switchover = &failoverv1.SwitchoverRequest{ID: "drill-sel", Target: "b", By: "alice@bank.example"}
 	if err := env.Client.Update(context.Background(), fg); err != nil {
@@ -174,4 +194,17 @@ spec:
 		fgb = b.group(t)
 		return historyMentions(a.group(t), "deactivate cnpg team-sel-a/orders", "done") && historyMentions(fgb, "activate cnpg team-sel-b/orders", "done")
 	})
+	if p := primaryOf(t, "team-sel-b", "ledger"); p != "ledger-a" {
+		t.Fatalf("a Cluster marked for rebuild was promoted: spec.replica.primary = %q", p)
+	}
+	time.Sleep(time.Second) // a few resyncs, each retrying the refused Cluster
+	n := 0
+	for _, h := range b.group(t).Status.History {
+		if strings.HasPrefix(h.Message, "activate cnpg team-sel-b/ledger: failing") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the refused activation of team-sel-b/ledger is in b's history %d times, want once", n)
+	}
 }

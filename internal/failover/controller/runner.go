@@ -64,7 +64,8 @@ type Runner struct {
 	applied      map[string]fsm.Actuate
 	lastSelected []actuator.Actuator
 	resolvedOnce bool
-	static       map[string]bool // names of the listed actuators
+	static       map[string]bool   // names of the listed actuators
+	failing      map[string]string // actuator → the failure last reported
 }
 
 // Options configures a Runner. Clock defaults to BootClock; Evidence (the
@@ -121,7 +122,7 @@ func New(o Options) (*Runner, error) {
 		log: o.Log.With("region", m.Config().Region), evidence: o.Evidence, actuated: o.Actuated, metrics: o.Metrics,
 		lagSources: o.LagSources, lagInterval: o.LagInterval,
 		events: make(chan fsm.Event, 64), work: make(chan fsm.Actuate, 16)}
-	r.static = map[string]bool{}
+	r.static, r.failing = map[string]bool{}, map[string]string{}
 	for _, a := range o.Actuators {
 		r.static[a.Name()] = true
 	}
