@@ -118,9 +118,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password s
 	}
 	ip := clientIP(r)
 	now := s.Now()
-	keys := []string{ipKey(ip), userKey(name)}
+	user := userKey(name)
 	u, err := s.Store.UserByName(r.Context(), name)
-	until, terr := s.throttle.blockedUntil(r.Context(), now, keys...)
+	until, terr := s.throttle.admit(r.Context(), now, ipKey(ip), user)
 	if terr != nil {
 		return terr // fail closed: no password is checked without the limit
 	}
@@ -132,7 +132,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password s
 		return tooMany(now, until)
 	}
 	if err != nil || u.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		if ferr := s.throttle.fail(r.Context(), now, keys...); ferr != nil {
+		if ferr := s.throttle.fail(r.Context(), now, ipKey(ip)); ferr != nil {
 			return ferr
 		}
 		if err == nil { // an unknown name belongs to no organisation's trail
@@ -140,7 +140,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password s
 		}
 		return wizard.Errorf(wizard.EUNAUTHORIZED, "wrong user name or password")
 	}
-	if err := s.Store.ResetLoginFailures(r.Context(), userKey(name)); err != nil {
+	if err := s.Store.ResetLoginFailures(r.Context(), user); err != nil {
 		return fmt.Errorf("reset sign-in failures: %w", err)
 	}
 	return s.startSession(w, r, u)

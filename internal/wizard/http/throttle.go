@@ -18,11 +18,18 @@ type throttle struct {
 	policy wizard.LoginPolicy
 }
 
-// blockedUntil returns the latest end of a lockout on any of keys, or the
-// zero time when none is locked out at now.
-func (t throttle) blockedUntil(ctx context.Context, now time.Time, keys ...string) (time.Time, error) {
+// admit decides whether a sign-in may check its password, and returns the
+// end of the lockout when it may not. A locked-out address or name is
+// refused. Otherwise the attempt is counted as a failure of the name
+// before its password is checked (the caller resets the name when it
+// proves right): the count is one atomic statement, so of a burst of
+// sign-ins on every replica at once only the first MaxFailures get to
+// check a password. The address is counted after the check (fail), so
+// that other people's successful sign-ins from a shared proxy address
+// never add to it.
+func (t throttle) admit(ctx context.Context, now time.Time, ip, user string) (time.Time, error) {
 	var latest time.Time
-	for _, k := range keys {
+	for _, k := range []string{ip, user} {
 		c, err := t.store.LoginFailures(ctx, k)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("read sign-in failures: %w", err)
@@ -31,7 +38,18 @@ func (t throttle) blockedUntil(ctx context.Context, now time.Time, keys ...strin
 			latest = until
 		}
 	}
-	return latest, nil
+	if !latest.IsZero() {
+		return latest, nil
+	}
+	c, err := t.store.RecordLoginFailure(ctx, user, now, t.policy.RestartAt(now))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("record a sign-in attempt: %w", err)
+	}
+	if c.Failures > t.policy.MaxFailures { // others of a burst came first
+		until, _ := t.policy.BlockedUntil(c, now)
+		return until, nil
+	}
+	return time.Time{}, nil
 }
 
 // fail counts a failed sign-in on each key, then prunes stale counters so

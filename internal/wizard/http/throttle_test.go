@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,4 +98,54 @@ func postLogin(t *testing.T, h *harness, user, pw string) (*http.Response, strin
 	var b strings.Builder
 	_, _ = io.Copy(&b, res.Body)
 	return res, b.String()
+}
+
+// TestSignInBurstAcrossReplicas: twenty wrong passwords for one user sent
+// at once, half to each replica, get exactly five password checks (401);
+// the rest are refused (429) before any check, and only the five are
+// audited as failures.
+func TestSignInBurstAcrossReplicas(t *testing.T) {
+	dsn, sealer, now := hosted(t)
+	a := replica(t, dsn, sealer, "", "replica-a", now)
+	b := replica(t, dsn, sealer, "", "replica-b", now)
+	if _, err := wizard.AddLocalUser(context.Background(), a.store, "acme", "admin", adminPassword, now.get()); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		url := []string{a.srv.URL, b.srv.URL}[i%2] + "/api/v1/login"
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := http.Post(url, "application/json", strings.NewReader(`{"username":"admin","password":"guessed-password-LEAKCHECK"}`))
+			if err != nil {
+				codes <- 0
+				return
+			}
+			res.Body.Close()
+			codes <- res.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[http.StatusUnauthorized] != 5 || count[http.StatusTooManyRequests] != n-5 {
+		t.Fatalf("answers to a burst of %d = %v; want 5×401 and %d×429", n, count, n-5)
+	}
+
+	a.now.set(now.get().Add(15 * time.Minute))
+	c := a.client().mustLogin("admin", adminPassword)
+	_, data := c.do("GET", "/api/v1/audit", nil)
+	actions := map[string]int{}
+	for _, e := range decode[auditPage](t, data).Events {
+		actions[e.Action]++
+	}
+	if actions["login.failed"] != 5 || actions["login.refused"] != n-5 {
+		t.Fatalf("trail = %s; want 5 login.failed, %d login.refused", data, n-5)
+	}
 }
