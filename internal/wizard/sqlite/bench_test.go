@@ -47,3 +47,33 @@ func BenchmarkAppendApplyEvents(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoginThrottle is what the limit adds to a wrong password on
+// SQLite: read both counters, count the name, count the address, prune.
+func BenchmarkLoginThrottle(b *testing.B) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "wizard.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	p, now := wizard.DefaultLoginPolicy, time.Unix(1e9, 0)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		user, ip := fmt.Sprintf("user:%d", i%1000), fmt.Sprintf("ip:%d", i%100)
+		now = now.Add(time.Second)
+		for _, k := range []string{ip, user} {
+			if _, err := s.LoginFailures(ctx, k); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, k := range []string{user, ip} {
+			if _, err := s.RecordLoginFailure(ctx, k, now, p.RestartAt(now)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := s.PruneLoginFailures(ctx, p.StaleAt(now)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
