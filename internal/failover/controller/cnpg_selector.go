@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -72,7 +73,16 @@ func (s *CNPGSelection) Resolve(ctx context.Context) ([]actuator.Actuator, error
 	list := &unstructured.UnstructuredList{}
 	list.SetAPIVersion("postgresql.cnpg.io/v1")
 	list.SetKind("ClusterList")
-	if err := s.reader.List(ctx, list, client.MatchingLabelsSelector{Selector: s.selector}); err != nil {
+	err := s.reader.List(ctx, list, client.MatchingLabelsSelector{Selector: s.selector})
+	if apimeta.IsNoMatchError(err) {
+		// CNPG is not installed: nothing can be selected, and the other
+		// layers must not wait for it.
+		s.mu.Lock()
+		s.selected = nil
+		s.mu.Unlock()
+		return nil, nil
+	}
+	if err != nil {
 		return nil, fmt.Errorf("cnpg selector %s: list CNPG Clusters in every namespace: %w", s.selector, err)
 	}
 	items := list.Items

@@ -3,17 +3,20 @@ package controller
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
+	"github.com/openova-io/openova/internal/testenv"
 )
 
 // selectorRegion is a region whose FailoverGroup lists no CNPG Cluster
@@ -206,5 +209,48 @@ spec:
 	}
 	if n != 1 {
 		t.Errorf("the refused activation of team-sel-b/ledger is in b's history %d times, want once", n)
+	}
+}
+
+// Without the CNPG CRD (CNPG not installed) a selector selects nothing
+// instead of failing every actuation: the other layers must not wait for
+// it. A second API server whose CNPG CRD the test deletes.
+func TestCNPGSelectionWithoutCNPG(t *testing.T) {
+	ctx := context.Background()
+	other, stop, err := testenv.StartSecond()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	crd := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: "clusters.postgresql.cnpg.io"}}
+	if err := other.Client.Delete(ctx, crd); err != nil {
+		t.Fatal(err)
+	}
+	fg := &failoverv1.FailoverGroup{ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: "default"}}
+	fg.Spec.Layers.Stateful.CNPGSelector = &metav1.LabelSelector{MatchLabels: map[string]string{failoverv1.FollowActiveRegionLabel: "true"}}
+	// Wait until the API server no longer serves the kind (a plain list
+	// then fails with no match), then resolve through that client.
+	var c client.Client
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if c, err = client.New(other.Config, client.Options{Scheme: other.Scheme}); err != nil {
+			t.Fatal(err)
+		}
+		list := &unstructured.UnstructuredList{}
+		list.SetAPIVersion("postgresql.cnpg.io/v1")
+		list.SetKind("ClusterList")
+		if err := c.List(ctx, list); apimeta.IsNoMatchError(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the CNPG kind is still served 20 s after its CRD was deleted")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	sel, err := NewCNPGSelection(c, c, nil, fg, time.Second, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acts, err := sel.Resolve(ctx); err != nil || len(acts) != 0 || len(sel.Selected()) != 0 {
+		t.Fatalf("Resolve without the CNPG CRD: %d actuators, %v; want none and no error", len(acts), err)
 	}
 }
