@@ -104,3 +104,27 @@ func pgServices(t PostgresTopology) []obj {
 	}
 	return out
 }
+
+// keepFailoverFields keeps Flux from undoing a failover. The failover
+// controller moves spec.replica.primary (and sets promotionToken) of every
+// labelled member; Git still holds the primary it was rendered with, and
+// kustomize-controller's drift correction would put it back at the next
+// reconcile. Each Kustomization of a two-region cluster therefore ignores
+// exactly those two fields on labelled CNPG Clusters (spec.ignore), and
+// keeps reconciling everything else.
+func (p *plan) keepFailoverFields(r *region, kustomizations []obj) {
+	if r.Peer == nil || !p.has("cnpg") || !p.has("failover-controller") {
+		return
+	}
+	for _, k := range kustomizations {
+		spec, _ := k["spec"].(obj)
+		if spec == nil || kindOf(k) != "Kustomization" {
+			continue
+		}
+		spec["ignore"] = []any{obj{
+			"paths": []any{"/spec/replica/primary", "/spec/replica/promotionToken"},
+			"target": obj{"group": "postgresql.cnpg.io", "kind": "Cluster",
+				"labelSelector": failoverv1.FollowActiveRegionLabel + "=" + failoverv1.FollowActiveRegionValue},
+		}}
+	}
+}

@@ -84,6 +84,10 @@ func TestTwoRegionSpecifics(t *testing.T) {
 				t.Errorf("%s: FailoverGroup lacks %q:\n%s", region, want, fg)
 			}
 		}
+		if ks := string(files["clusters/"+region+"/layers.yaml"]); strings.Count(ks, "- /spec/replica/primary") != strings.Count(ks, "kind: Kustomization") ||
+			!strings.Contains(ks, "labelSelector: failover.openova.io/follow=true") {
+			t.Errorf("%s: not every Kustomization leaves the failover controller's spec.replica.primary alone:\n%s", region, ks)
+		}
 		route := yamlOf(docsOf(t, files, "clusters/"+region+"/infrastructure/gitea/route.yaml", "HTTPRoute"))
 		if !strings.Contains(route, "name: "+flux.GateService) || !strings.Contains(route, "weight: 0") {
 			t.Errorf("%s: gitea's route has no weight-0 gate backend:\n%s", region, route)

@@ -124,6 +124,7 @@ func (p *plan) files(r *region, l layout) (map[string][]byte, error) {
 		}
 		layerObjs = append(layerObjs, k)
 	}
+	p.keepFailoverFields(r, layerObjs)
 	data, err := marshalDocs(layerObjs)
 	if err != nil {
 		return nil, err
