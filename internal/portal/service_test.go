@@ -10,6 +10,7 @@ import (
 	"code.gitea.io/sdk/gitea"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -127,6 +128,37 @@ func TestSubmit(t *testing.T) {
 		}
 		if !strings.Contains(string(head[want[0]]), "kind: Cluster") {
 			t.Errorf("manifests lack the Cluster:\n%s", head[want[0]])
+		}
+
+		// The files as they are in Gitea, read back, pass server-side
+		// dry-run: what Flux will apply after the merge.
+		rendered := map[string]string{}
+		for _, p := range want {
+			rendered[p] = string(head[p])
+		}
+		objs, err := testenv.DecodeRendered(rendered)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env.EnsureNamespace(ctx, "payments"); err != nil {
+			t.Fatal(err)
+		}
+		clusters := 0
+		for _, o := range objs {
+			gvk := o.Object.GroupVersionKind()
+			if _, err := env.Client.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); meta.IsNoMatchError(err) {
+				t.Logf("%s: %s %s not dry-run: no CRD in the test API server", o.Template, gvk.Kind, o.Object.GetName())
+				continue
+			}
+			if err := env.ServerSideDryRun(ctx, o.Object); err != nil {
+				t.Errorf("%s: %v", o.Template, err)
+			}
+			if gvk.Kind == "Cluster" {
+				clusters++
+			}
+		}
+		if clusters != 2 {
+			t.Errorf("%d CNPG Clusters dry-run from the pull request, want one per region", clusters)
 		}
 	})
 
