@@ -7,6 +7,17 @@ import (
 	"strings"
 )
 
+// Checkout is what a repository holds after t is written into it: every
+// file of t plus the manifest at ManifestPath.
+func Checkout(t *Tree) map[string][]byte {
+	files := make(map[string][]byte, t.Len()+1)
+	for _, p := range t.Paths() {
+		files[p], _ = t.Get(p)
+	}
+	files[ManifestPath] = Manifest(t)
+	return files
+}
+
 // Manifest is the manifest file a write of t leaves at ManifestPath.
 func Manifest(t *Tree) []byte {
 	var m strings.Builder

@@ -71,11 +71,7 @@ func snapshot(t testing.TB, spec []byte, cat *catalog.Catalog) map[string][]byte
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := map[string][]byte{filetree.ManifestPath: filetree.Manifest(tree)}
-	for _, p := range tree.Paths() {
-		files[p], _ = tree.Get(p)
-	}
-	return files
+	return filetree.Checkout(tree)
 }
 
 // merged is the repository once the change is merged.

@@ -64,7 +64,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err := o.Forge.EnsureRepo(ctx, r); err != nil {
 		return Report{}, err
 	}
-	files := Files(tree)
+	files := filetree.Checkout(tree)
 	commit, pushed, err := o.Forge.PushTree(ctx, r, Branch, files,
 		"Seed the instance repository from instance.yaml (catalyst seed)", Author)
 	if err != nil {
@@ -75,17 +75,4 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return Report{}, err
 	}
 	return Report{Files: len(files), Commit: commit, Pushed: pushed, Protected: wrote}, nil
-}
-
-// Files is what main holds after a seed: the generated tree and its
-// manifest (.openova/generated.txt), as `catalyst generate` writes it to
-// disk. Day-2 pull requests (internal/regen) read the manifest to tell
-// generated files, which they may rewrite or remove, from the customer's.
-func Files(tree *filetree.Tree) map[string][]byte {
-	files := make(map[string][]byte, tree.Len()+1)
-	for _, p := range tree.Paths() {
-		files[p], _ = tree.Get(p)
-	}
-	files[filetree.ManifestPath] = filetree.Manifest(tree)
-	return files
 }

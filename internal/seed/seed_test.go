@@ -10,6 +10,7 @@ import (
 
 	openova "github.com/openova-io/openova"
 	"github.com/openova-io/openova/internal/catalog"
+	"github.com/openova-io/openova/internal/filetree"
 	"github.com/openova-io/openova/internal/forge"
 	"github.com/openova-io/openova/internal/generate"
 	"github.com/openova-io/openova/internal/giteatest"
@@ -39,7 +40,7 @@ func assertMain(t *testing.T, c *forge.Client, r forge.Repo, spec []byte, cat *c
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Files(tree)
+	want := filetree.Checkout(tree)
 	if len(got) != len(want) {
 		t.Fatalf("main has %d files, the generated tree and its manifest %d", len(got), len(want))
 	}

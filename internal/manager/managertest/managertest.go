@@ -81,11 +81,7 @@ func Files(t testing.TB, root, example string, cat *catalog.Catalog) map[string]
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := map[string][]byte{filetree.ManifestPath: filetree.Manifest(tree)}
-	for _, p := range tree.Paths() {
-		files[p], _ = tree.Get(p)
-	}
-	return files
+	return filetree.Checkout(tree)
 }
 
 // Seed creates the repository and pushes files to main.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/openova-io/openova/internal/catalog"
 	"github.com/openova-io/openova/internal/catalog/catalogtest"
+	"github.com/openova-io/openova/internal/filetree"
 	"github.com/openova-io/openova/internal/forge"
 	"github.com/openova-io/openova/internal/generate"
 	"github.com/openova-io/openova/internal/giteatest"
@@ -55,10 +56,7 @@ func Seed(t testing.TB, srv *giteatest.Server, cat *catalog.Catalog, example str
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := map[string][]byte{}
-	for _, p := range tree.Paths() {
-		files[p], _ = tree.Get(p)
-	}
+	files := filetree.Checkout(tree) // as catalyst seed pushes it
 	ctx := context.Background()
 	fc := srv.Client(t)
 	repo := forge.Repo{Owner: "acme", Name: "acme-private"}
