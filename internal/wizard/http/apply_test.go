@@ -120,16 +120,7 @@ func TestManagedApplyThroughAPI(t *testing.T) {
 		t.Fatalf("apply without a state passphrase = %d %s, want 409", code, data)
 	}
 	bodies, _ := stepBodies(t, "../../../examples/one-region.yaml")
-	for _, st := range wizard.Steps {
-		if len(st.Fields) > 0 {
-			if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/steps/"+st.Name, bodies[st.Name]); code != 200 {
-				t.Fatalf("step %s = %d %s", st.Name, code, data)
-			}
-		}
-	}
-	if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/credentials", typed); code != 200 {
-		t.Fatalf("credentials = %d %s", code, data)
-	}
+	c.fillSteps(id, bodies)
 	gen := c.generateAll(id)
 
 	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply", nil); code != http.StatusAccepted {

@@ -20,6 +20,22 @@ import (
 
 // stepBodies splits a spec file into the wizard's step bodies, as a person
 // filling the forms would send them.
+// fillSteps saves every step of bootstrap id from bodies (stepBodies) and
+// the typed credentials, as a person completing the wizard does.
+func (c *client) fillSteps(id string, bodies map[string]map[string]any) {
+	c.h.t.Helper()
+	for _, st := range wizard.Steps {
+		if len(st.Fields) > 0 {
+			if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/steps/"+st.Name, bodies[st.Name]); code != 200 {
+				c.h.t.Fatalf("step %s = %d %s", st.Name, code, data)
+			}
+		}
+	}
+	if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/credentials", typed); code != 200 {
+		c.h.t.Fatalf("credentials = %d %s", code, data)
+	}
+}
+
 func stepBodies(t *testing.T, path string) (map[string]map[string]any, *instance.Instance) {
 	t.Helper()
 	data, err := os.ReadFile(path)

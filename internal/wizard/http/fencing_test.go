@@ -54,16 +54,7 @@ func TestLostLeaseStopsTheRun(t *testing.T) {
 	c := h.client().mustLogin("admin", adminPassword)
 	id := c.newBootstrap()
 	bodies, _ := stepBodies(t, "../../../examples/one-region.yaml")
-	for _, st := range wizard.Steps {
-		if len(st.Fields) > 0 {
-			if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/steps/"+st.Name, bodies[st.Name]); code != 200 {
-				t.Fatalf("step %s = %d %s", st.Name, code, data)
-			}
-		}
-	}
-	if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/credentials", typed); code != 200 {
-		t.Fatalf("credentials = %d %s", code, data)
-	}
+	c.fillSteps(id, bodies)
 	c.generateAll(id)
 	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply", nil); code != http.StatusAccepted {
 		t.Fatalf("apply = %d %s", code, data)
@@ -122,16 +113,7 @@ func TestDestroyResumesAfterRestart(t *testing.T) {
 	c := h.client().mustLogin("admin", adminPassword)
 	id := c.newBootstrap()
 	bodies, _ := stepBodies(t, "../../../examples/one-region.yaml")
-	for _, st := range wizard.Steps {
-		if len(st.Fields) > 0 {
-			if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/steps/"+st.Name, bodies[st.Name]); code != 200 {
-				t.Fatalf("step %s = %d %s", st.Name, code, data)
-			}
-		}
-	}
-	if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/credentials", typed); code != 200 {
-		t.Fatalf("credentials = %d %s", code, data)
-	}
+	c.fillSteps(id, bodies)
 	c.generateAll(id)
 	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply", nil); code != http.StatusAccepted {
 		t.Fatalf("apply = %d %s", code, data)
@@ -183,16 +165,7 @@ func TestFixedSpecIsPlannedAfterAFailure(t *testing.T) {
 	id := c.newBootstrap()
 	bodies, _ := stepBodies(t, "../../../examples/one-region.yaml")
 	bodies["organisation"]["domain"] = "broken.example.com"
-	for _, st := range wizard.Steps {
-		if len(st.Fields) > 0 {
-			if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/steps/"+st.Name, bodies[st.Name]); code != 200 {
-				t.Fatalf("step %s = %d %s", st.Name, code, data)
-			}
-		}
-	}
-	if code, data := c.do("PUT", "/api/v1/bootstraps/"+id+"/credentials", typed); code != 200 {
-		t.Fatalf("credentials = %d %s", code, data)
-	}
+	c.fillSteps(id, bodies)
 	c.generateAll(id)
 	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply", nil); code != http.StatusAccepted {
 		t.Fatalf("apply = %d %s", code, data)

@@ -94,16 +94,7 @@ func TestAnotherReplicaResumesAnApply(t *testing.T) {
 	ca := (&client{h: a, http: browser}).mustLogin("admin", adminPassword)
 	id := ca.newBootstrap()
 	bodies, _ := stepBodies(t, "../../../examples/one-region.yaml")
-	for _, st := range wizard.Steps {
-		if len(st.Fields) > 0 {
-			if code, data := ca.do("PUT", "/api/v1/bootstraps/"+id+"/steps/"+st.Name, bodies[st.Name]); code != 200 {
-				t.Fatalf("step %s = %d %s", st.Name, code, data)
-			}
-		}
-	}
-	if code, data := ca.do("PUT", "/api/v1/bootstraps/"+id+"/credentials", typed); code != 200 {
-		t.Fatalf("credentials = %d %s", code, data)
-	}
+	ca.fillSteps(id, bodies)
 	ca.generateAll(id)
 	if code, data := ca.do("POST", "/api/v1/bootstraps/"+id+"/apply", nil); code != http.StatusAccepted {
 		t.Fatalf("apply on A = %d %s", code, data)
