@@ -14,6 +14,7 @@ import (
 	"github.com/openova-io/openova/internal/catalog"
 	"github.com/openova-io/openova/internal/filetree"
 	"github.com/openova-io/openova/internal/generate/terraform"
+	"github.com/openova-io/openova/internal/tofutest"
 )
 
 var (
@@ -228,7 +229,7 @@ func TestAirGappedUsesOnlyTheMirror(t *testing.T) {
 // TestTofuFmt checks the OpenTofu output with the real tofu binary, built
 // from the Go module proxy by hack/testbin/install-tofu.sh.
 func TestTofuFmt(t *testing.T) {
-	tofu := tofuBinary(t)
+	tofu := tofutest.Bin(t)
 	for name, spec := range variants(t) {
 		dir := t.TempDir()
 		if _, err := filetree.Write(generate(t, spec), dir); err != nil {
@@ -239,13 +240,4 @@ func TestTofuFmt(t *testing.T) {
 			t.Errorf("%s: tofu fmt -check: %v\n%s", name, err, out)
 		}
 	}
-}
-
-func tofuBinary(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("../../hack/testbin/install-tofu.sh").Output()
-	if err != nil {
-		t.Fatalf("build tofu with hack/testbin/install-tofu.sh: %v", err)
-	}
-	return filepath.Join(strings.TrimSpace(string(out)), "tofu")
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/openova-io/openova/internal/catalog"
 	"github.com/openova-io/openova/internal/filetree"
 	"github.com/openova-io/openova/internal/instance"
+	"github.com/openova-io/openova/internal/tofutest"
 	"github.com/openova-io/openova/internal/wizard"
 	wizhttp "github.com/openova-io/openova/internal/wizard/http"
 	"github.com/openova-io/openova/internal/wizard/secrets"
@@ -42,10 +42,7 @@ resource "terraform_data" "cluster" {
 // bootstrap (examples/one-region.yaml) and its credentials.
 func applyServer(t *testing.T) (string, string) {
 	t.Helper()
-	out, err := exec.Command("../../hack/testbin/install-tofu.sh").Output()
-	if err != nil {
-		t.Fatalf("hack/testbin/install-tofu.sh: %v", err)
-	}
+	tofu := tofutest.Bin(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	store, err := sqlite.Open(ctx, filepath.Join(dir, "wizard.db"))
@@ -83,7 +80,7 @@ func applyServer(t *testing.T) (string, string) {
 		t.Fatal(err)
 	}
 	h, err := wizhttp.New(wizhttp.Config{Store: store, Catalog: cat, Sealer: sealer, Now: time.Now, Random: rand.Reader,
-		Tofu: filepath.Join(strings.TrimSpace(string(out)), "tofu"), ApplyDir: filepath.Join(dir, "apply"),
+		Tofu: tofu, ApplyDir: filepath.Join(dir, "apply"),
 		ApplyConfig: func(*wizard.Bootstrap, *filetree.Tree) (map[string][]byte, error) {
 			return map[string][]byte{"main.tf": []byte(applyTF)}, nil
 		}})

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/openova-io/openova/internal/instance"
+	"github.com/openova-io/openova/internal/tofutest"
 	"github.com/openova-io/openova/internal/wizard"
 )
 
@@ -221,11 +222,7 @@ func TestManagedApplySurvivesSIGKILL(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../../../cmd/catalyst").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	out, err := exec.Command("../../../hack/testbin/install-tofu.sh").Output()
-	if err != nil {
-		t.Fatalf("hack/testbin/install-tofu.sh: %v", err)
-	}
-	tofu := filepath.Join(strings.TrimSpace(string(out)), "tofu")
+	tofu := tofutest.Bin(t)
 	config := filepath.Join(tmp, "rehearsal")
 	os.Mkdir(config, 0o700)
 	if err := os.WriteFile(filepath.Join(config, "main.tf"), []byte(rehearsalTF), 0o600); err != nil {
@@ -307,7 +304,7 @@ func TestManagedApplySurvivesSIGKILL(t *testing.T) {
 	}
 	<-p.exited
 
-	err = filepath.Walk(data, func(path string, fi os.FileInfo, err error) error {
+	err := filepath.Walk(data, func(path string, fi os.FileInfo, err error) error {
 		if err != nil || fi.IsDir() {
 			return err
 		}

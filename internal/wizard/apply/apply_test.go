@@ -5,11 +5,12 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/openova-io/openova/internal/tofutest"
 )
 
 func TestNext(t *testing.T) {
@@ -31,16 +32,6 @@ func TestNext(t *testing.T) {
 			t.Errorf("Next(%v) = %q, want %q", tc.done, got, tc.want)
 		}
 	}
-}
-
-// tofuBin builds (once, cached) the pinned real tofu.
-func tofuBin(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("../../../hack/testbin/install-tofu.sh").Output()
-	if err != nil {
-		t.Fatalf("hack/testbin/install-tofu.sh: %v", err)
-	}
-	return filepath.Join(strings.TrimSpace(string(out)), "tofu")
 }
 
 // config uses only OpenTofu's built-in terraform_data, so it runs here
@@ -68,7 +59,7 @@ func runner(t *testing.T, tofu, dir string, log *bytes.Buffer) *Runner {
 // resumes with plan (init is not run again), waits for approval across a
 // restart, applies, and the state on disk is encrypted.
 func TestCrashBetweenStepsResumes(t *testing.T) {
-	tofu := tofuBin(t)
+	tofu := tofutest.Bin(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
@@ -186,7 +177,7 @@ func (m *memJournal) Append(_ context.Context, r Record, plan []byte) error {
 // shows the saved plan, is approved and applies it, without journalling
 // init again (it initialises its own directory).
 func TestAnotherReplicaResumes(t *testing.T) {
-	tofu := tofuBin(t)
+	tofu := tofutest.Bin(t)
 	j := &memJournal{}
 	dirA, dirB := t.TempDir(), t.TempDir()
 	for _, d := range []string{dirA, dirB} {

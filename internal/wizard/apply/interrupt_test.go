@@ -9,33 +9,24 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/openova-io/openova/internal/tofutest"
 )
 
 // slowConfig creates one resource, then one whose local-exec provisioner
-// (built into OpenTofu) would run for 617 seconds the first time.
-const slowConfig = `
+// (built into OpenTofu) runs the sleeper the first time.
+func slowConfig(s tofutest.Sleeper) string {
+	return `
 resource "terraform_data" "fast" {
   input = "made-before-the-interrupt"
 }
 resource "terraform_data" "slow" {
   input = terraform_data.fast.output
   provisioner "local-exec" {
-    command = "test -e .provisioned || { touch .provisioned; sleep 617; }"
+    command = "test -e .provisioned || { touch .provisioned; ` + s.Command() + `; }"
   }
 }
 `
-
-// sleepers are the processes still running `sleep 617`.
-func sleepers(t *testing.T) []string {
-	t.Helper()
-	var out []string
-	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, p := range procs {
-		if data, err := os.ReadFile(p); err == nil && bytes.Equal(data, []byte("sleep\x00617\x00")) {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // TestStoppedRunLeavesNoProcess: a run stopped mid-apply (the wizard
@@ -43,9 +34,10 @@ func sleepers(t *testing.T) []string {
 // of what it created, and nothing of its process group (here the
 // provisioner's sleep) outlives the run; the step is not journalled.
 func TestStoppedRunLeavesNoProcess(t *testing.T) {
-	tofu := tofuBin(t)
+	tofu := tofutest.Bin(t)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(slowConfig), 0o644); err != nil {
+	sleeper := tofutest.NewSleeper()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(slowConfig(sleeper)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
@@ -60,7 +52,7 @@ func TestStoppedRunLeavesNoProcess(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
-	for len(sleepers(t)) == 0 { // the provisioner runs: tofu is mid-apply
+	for sleeper.Running() == 0 { // the provisioner runs: tofu is mid-apply
 		select {
 		case err := <-done:
 			t.Fatalf("apply ended before its provisioner ran: %v\n%s", err, log.String())
@@ -71,8 +63,8 @@ func TestStoppedRunLeavesNoProcess(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) && (err == nil || !strings.Contains(err.Error(), "tofu apply")) {
 		t.Fatalf("stopped run = %v, want the cancellation", err)
 	}
-	if left := sleepers(t); len(left) != 0 {
-		t.Fatalf("the provisioner's process outlived the run: %v", left)
+	if !sleeper.Gone(5 * time.Second) {
+		t.Fatalf("the provisioner's process outlived the run: %d left", sleeper.Running())
 	}
 	if _, err := os.Stat(filepath.Join(dir, PIDFile)); !os.IsNotExist(err) {
 		t.Fatal("the PID file of a stopped tofu was kept")

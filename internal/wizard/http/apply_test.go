@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/openova-io/openova/internal/filetree"
+	"github.com/openova-io/openova/internal/tofutest"
 	"github.com/openova-io/openova/internal/wizard"
 	"github.com/openova-io/openova/internal/wizard/apply"
 )
@@ -40,15 +40,6 @@ func testApplyConfig(_ *wizard.Bootstrap, tree *filetree.Tree) (map[string][]byt
 		return nil, fmt.Errorf("the generated tree has no terraform/variables.tf")
 	}
 	return map[string][]byte{"main.tf": []byte(applyTF), "variables.tf": vars}, nil
-}
-
-func tofuBin(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("../../../hack/testbin/install-tofu.sh").Output()
-	if err != nil {
-		t.Fatalf("hack/testbin/install-tofu.sh: %v", err)
-	}
-	return filepath.Join(strings.TrimSpace(string(out)), "tofu")
 }
 
 // events reads the SSE feed after lastID until stop says so; the deadline
@@ -111,7 +102,7 @@ func status(text string) func(apply.Event) bool {
 func TestManagedApplyThroughAPI(t *testing.T) {
 	h := newHarness(t)
 	h.stop()
-	h.tofu, h.applyConfig = tofuBin(t), testApplyConfig
+	h.tofu, h.applyConfig = tofutest.Bin(t), testApplyConfig
 	h.start()
 	c := h.client().mustLogin("admin", adminPassword)
 	id := c.newBootstrap()

@@ -1,45 +1,34 @@
 package http_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/openova-io/openova/internal/filetree"
+	"github.com/openova-io/openova/internal/tofutest"
 	"github.com/openova-io/openova/internal/wizard"
 	"github.com/openova-io/openova/internal/wizard/apply"
 	"github.com/openova-io/openova/internal/wizard/sqlstore"
 )
 
-// slowTF's apply runs a built-in local-exec provisioner for 617 seconds.
-const slowTF = `
+// slowApplyConfig's apply runs a built-in local-exec provisioner that
+// sleeps for about ten minutes.
+func slowApplyConfig(s tofutest.Sleeper) func(*wizard.Bootstrap, *filetree.Tree) (map[string][]byte, error) {
+	slowTF := `
 resource "terraform_data" "slow" {
   input = "slow"
   provisioner "local-exec" {
-    command = "sleep 617"
+    command = "` + s.Command() + `"
   }
 }
 `
-
-func slowApplyConfig(_ *wizard.Bootstrap, tree *filetree.Tree) (map[string][]byte, error) {
-	vars, _ := tree.Get("terraform/variables.tf")
-	return map[string][]byte{"main.tf": []byte(slowTF), "variables.tf": vars}, nil
-}
-
-func sleepers() int {
-	n := 0
-	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, p := range procs {
-		if data, err := os.ReadFile(p); err == nil && bytes.Equal(data, []byte("sleep\x00617\x00")) {
-			n++
-		}
+	return func(_ *wizard.Bootstrap, tree *filetree.Tree) (map[string][]byte, error) {
+		vars, _ := tree.Get("terraform/variables.tf")
+		return map[string][]byte{"main.tf": []byte(slowTF), "variables.tf": vars}, nil
 	}
-	return n
 }
 
 // TestLostLeaseStopsTheRun: while tofu applies, another holder takes the
@@ -49,7 +38,8 @@ func sleepers() int {
 func TestLostLeaseStopsTheRun(t *testing.T) {
 	h := newHarness(t)
 	h.stop()
-	h.tofu, h.applyConfig, h.lease = tofuBin(t), slowApplyConfig, time.Second
+	sleeper := tofutest.NewSleeper()
+	h.tofu, h.applyConfig, h.lease = tofutest.Bin(t), slowApplyConfig(sleeper), time.Second
 	h.start()
 	c := h.client().mustLogin("admin", adminPassword)
 	id := c.newBootstrap()
@@ -63,7 +53,7 @@ func TestLostLeaseStopsTheRun(t *testing.T) {
 	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/apply/approve", nil); code != http.StatusAccepted {
 		t.Fatalf("approve = %d %s", code, data)
 	}
-	c.events(id, planned[len(planned)-1].ID, func(e apply.Event) bool { return e.Kind == apply.EventLine && sleepers() > 0 })
+	c.events(id, planned[len(planned)-1].ID, func(e apply.Event) bool { return e.Kind == apply.EventLine && sleeper.Running() > 0 })
 
 	ctx, org := context.Background(), orgOf(t, h)
 	if _, err := h.store.(*sqlstore.Store).DB.ExecContext(ctx, `UPDATE apply_runs SET lease_expires = 0`); err != nil {
@@ -72,7 +62,7 @@ func TestLostLeaseStopsTheRun(t *testing.T) {
 	if ok, err := h.store.AcquireApplyLease(ctx, org, id, "intruder", time.Hour); err != nil || !ok {
 		t.Fatalf("take the expired lease = %v, %v", ok, err)
 	}
-	for deadline := time.Now().Add(time.Minute); sleepers() > 0; time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); sleeper.Running() > 0; time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the replica that lost the lease still runs tofu after a minute")
 		}
@@ -85,7 +75,8 @@ func TestLostLeaseStopsTheRun(t *testing.T) {
 
 // destroyTF's destroy runs a destroy-time provisioner that sleeps the
 // first time only (it leaves a mark in the work directory).
-const destroyTF = `
+func destroyTF(s tofutest.Sleeper) string {
+	return `
 resource "terraform_data" "network" {
   input = "net"
 }
@@ -93,10 +84,11 @@ resource "terraform_data" "cluster" {
   input = terraform_data.network.output
   provisioner "local-exec" {
     when    = destroy
-    command = "test -e .destroyed-once || { touch .destroyed-once; sleep 617; }"
+    command = "test -e .destroyed-once || { touch .destroyed-once; ` + s.Command() + `; }"
   }
 }
 `
+}
 
 // TestDestroyResumesAfterRestart: the wizard stops mid-destroy (tofu is
 // interrupted, the step is not recorded); the restarted wizard resumes the
@@ -104,10 +96,11 @@ resource "terraform_data" "cluster" {
 func TestDestroyResumesAfterRestart(t *testing.T) {
 	h := newHarness(t)
 	h.stop()
-	h.tofu, h.lease = tofuBin(t), time.Second
+	h.tofu, h.lease = tofutest.Bin(t), time.Second
+	sleeper := tofutest.NewSleeper()
 	h.applyConfig = func(_ *wizard.Bootstrap, tree *filetree.Tree) (map[string][]byte, error) {
 		vars, _ := tree.Get("terraform/variables.tf")
-		return map[string][]byte{"main.tf": []byte(destroyTF), "variables.tf": vars}, nil
+		return map[string][]byte{"main.tf": []byte(destroyTF(sleeper)), "variables.tf": vars}, nil
 	}
 	h.start()
 	c := h.client().mustLogin("admin", adminPassword)
@@ -126,7 +119,7 @@ func TestDestroyResumesAfterRestart(t *testing.T) {
 	if code, data := c.do("POST", "/api/v1/bootstraps/"+id+"/destroy", nil); code != http.StatusAccepted {
 		t.Fatalf("destroy = %d %s", code, data)
 	}
-	c.events(id, evs[len(evs)-1].ID, func(apply.Event) bool { return sleepers() > 0 })
+	c.events(id, evs[len(evs)-1].ID, func(apply.Event) bool { return sleeper.Running() > 0 })
 	if code, _ := c.do("DELETE", "/api/v1/bootstraps/"+id, nil); code != http.StatusConflict {
 		t.Fatalf("delete while destroying = %d, want 409", code)
 	}
@@ -134,8 +127,8 @@ func TestDestroyResumesAfterRestart(t *testing.T) {
 	if got, run := stepsOf(t, h, id); got != "init,plan,approve,applying,apply" || run.Status != wizard.ApplyDestroying {
 		t.Fatalf("after the stop: journal %s, status %q; want destroy unrecorded and resumable", got, run.Status)
 	}
-	if n := sleepers(); n != 0 {
-		t.Fatalf("%d provisioner process(es) outlived the stopped wizard", n)
+	if !sleeper.Gone(5 * time.Second) {
+		t.Fatalf("%d provisioner process(es) outlived the stopped wizard", sleeper.Running())
 	}
 	c.events(id, 0, status("destroyed"))
 	got, run := stepsOf(t, h, id)
@@ -151,7 +144,7 @@ func TestDestroyResumesAfterRestart(t *testing.T) {
 func TestFixedSpecIsPlannedAfterAFailure(t *testing.T) {
 	h := newHarness(t)
 	h.stop()
-	h.tofu = tofuBin(t)
+	h.tofu = tofutest.Bin(t)
 	h.applyConfig = func(b *wizard.Bootstrap, tree *filetree.Tree) (map[string][]byte, error) {
 		vars, _ := tree.Get("terraform/variables.tf")
 		input := `"` + b.Instance.Spec.Domain + `"`

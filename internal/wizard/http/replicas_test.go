@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openova-io/openova/internal/tofutest"
 	"github.com/openova-io/openova/internal/wizard"
 	"github.com/openova-io/openova/internal/wizard/apply"
 	wizhttp "github.com/openova-io/openova/internal/wizard/http"
@@ -82,7 +83,7 @@ func (h *harness) crash() {
 // to B, continues the feed from A's last event ID; the approval on B
 // applies; the journal holds each step once.
 func TestAnotherReplicaResumesAnApply(t *testing.T) {
-	tofu := tofuBin(t)
+	tofu := tofutest.Bin(t)
 	dsn, sealer, now := hosted(t)
 	a := replica(t, dsn, sealer, tofu, "replica-a", now)
 	b := replica(t, dsn, sealer, tofu, "replica-b", now)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
-
+	"github.com/openova-io/openova/internal/tofutest"
 	"github.com/openova-io/openova/internal/wizard"
 	wizhttp "github.com/openova-io/openova/internal/wizard/http"
 )
@@ -25,7 +25,7 @@ import (
 // that environment and -input=false, so an unset variable or a value its
 // validation refuses fails. Dropping one value must fail, naming it.
 func TestEveryRequiredVariableComesFromTheWizard(t *testing.T) {
-	tofu := tofuBin(t)
+	tofu := tofutest.Bin(t)
 	for _, example := range []string{"one-region", "two-region"} {
 		t.Run(example, func(t *testing.T) {
 			h := newHarness(t)
