@@ -105,7 +105,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (*platformv1.PortalRe
 	if err != nil {
 		return nil, fmt.Errorf("read the instance repository %s@%s: %w", s.Repo, s.Base, err)
 	}
-	target, err := TargetOf(snap)
+	target, err := s.Target(ctx, snap)
 	if err != nil {
 		return nil, err
 	}

@@ -74,7 +74,8 @@ func TestChartPortal(t *testing.T) {
 
 // The portal and its tracker, as the chart's ServiceAccount on an API
 // server enforcing RBAC: record a request in the release namespace, patch
-// its status, read the CNPG Cluster and the Flux Kustomization behind it.
+// its status, read the CNPG Cluster and the Flux Kustomization behind it,
+// and list the FailoverGroups.
 // Reading a Secret stays forbidden.
 func TestChartRBACCoversThePortal(t *testing.T) {
 	ctx := context.Background()
@@ -112,6 +113,13 @@ func TestChartRBACCoversThePortal(t *testing.T) {
 		if !apierrors.IsNotFound(err) {
 			t.Errorf("get %s as the ServiceAccount: %v, want NotFound (allowed, absent)", gvk.kind, err)
 		}
+	}
+	// The portal lists FailoverGroups to find the active region.
+	fgs := &unstructured.UnstructuredList{}
+	fgs.SetAPIVersion("failover.openova.io/v1alpha1")
+	fgs.SetKind("FailoverGroupList")
+	if err := sa.List(ctx, fgs); err != nil {
+		t.Errorf("list FailoverGroups as the ServiceAccount: %v", err)
 	}
 	u := &unstructured.Unstructured{}
 	u.SetAPIVersion("v1")
