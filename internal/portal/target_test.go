@@ -133,4 +133,3 @@ func TestTargetFollowsTheActiveRegion(t *testing.T) {
 		t.Errorf("fsn (standby) bootstrap = %v, want pg_basebackup from orders-db-hel", fsn["bootstrap"])
 	}
 }
-
