@@ -5,7 +5,8 @@
 //	skopeo copy oci:dist/images/catalyst docker://harbor.acme.example.com/openova/catalyst:0.1.0
 //
 // Images are reproducible: dated at the commit, so the same commit gives
-// the same digests.
+// the same digests. The catalyst image also holds the pinned OpenTofu
+// (hack/testbin/tofu), built from the Go module proxy.
 package main
 
 import (
@@ -21,14 +22,6 @@ import (
 
 	"github.com/openova-io/openova/internal/ociimage"
 )
-
-// programs are our deployables: the name of the image and its main package.
-var programs = map[string]string{
-	"catalyst":            "./cmd/catalyst",
-	"failover-controller": "./cmd/failover-controller",
-	"witness":             "./cmd/witness",
-	"llm-gateway":         "./cmd/llm-gateway",
-}
 
 func main() {
 	out := flag.String("o", "dist/images", "directory receiving one OCI layout per program")
@@ -59,8 +52,13 @@ func run(out string, arches []string, version, only, caBundle string) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	for _, name := range slices.Sorted(maps.Keys(programs)) {
-		pkg := programs[name]
+	top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return fmt.Errorf("find the repository (run inside it): %w", err)
+	}
+	root := strings.TrimSpace(string(top))
+	for _, name := range slices.Sorted(maps.Keys(ociimage.Programs)) {
+		pkg := ociimage.Programs[name]
 		if only != "" && !strings.Contains(","+only+",", ","+name+",") {
 			continue
 		}
@@ -73,13 +71,21 @@ func run(out string, arches []string, version, only, caBundle string) error {
 		}}
 		for _, arch := range arches {
 			bin := filepath.Join(work, name+"-"+arch)
-			cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, pkg)
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
-			cmd.Stderr = os.Stderr
-			if err := cmd.Run(); err != nil {
-				return fmt.Errorf("go build %s for linux/%s: %w", pkg, arch, err)
+			if err := ociimage.GoBuild(root, pkg, arch, bin); err != nil {
+				return err
 			}
 			spec.Binaries = append(spec.Binaries, ociimage.Binary{OS: "linux", Arch: arch, Path: bin})
+		}
+		for _, tool := range ociimage.Tools[name] {
+			t := ociimage.Tool{Name: tool}
+			for _, arch := range arches {
+				bin := filepath.Join(work, name+"-"+tool+"-"+arch)
+				if err := ociimage.BuildTool(root, tool, arch, bin); err != nil {
+					return err
+				}
+				t.Binaries = append(t.Binaries, ociimage.Binary{OS: "linux", Arch: arch, Path: bin})
+			}
+			spec.Tools = append(spec.Tools, t)
 		}
 		idx, err := ociimage.Build(spec)
 		if err != nil {

@@ -1,5 +1,6 @@
 // Package ociimage builds the OCI images of our own programs without a
-// container engine: one static Go binary per platform on an empty base,
+// container engine: one static Go binary per platform (and the static
+// tools it runs, such as tofu) on an empty base,
 // running as a non-root user, with every timestamp fixed so the same
 // binaries always give the same digests (a bank can rebuild an image and
 // compare it with the one it runs). Air-gapped customers copy the OCI
@@ -11,8 +12,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -38,10 +41,20 @@ type Binary struct {
 	Path     string // the static binary on disk
 }
 
+// Tool is a program the image's program runs, installed beside it in
+// BinDir (on PATH): one static binary per platform of the image.
+type Tool struct {
+	Name     string // e.g. tofu
+	Binaries []Binary
+}
+
 // Spec is one image: a program for one or more platforms.
 type Spec struct {
 	Name     string // the program's name, e.g. witness
 	Binaries []Binary
+	// Tools go into every platform's image; each needs a binary for
+	// each platform of Binaries.
+	Tools []Tool
 	// Created dates the image and every file in it (use the commit's
 	// time): the digests depend on nothing else.
 	Created time.Time
@@ -81,7 +94,20 @@ func image(s Spec, b Binary) (v1.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image %s %s/%s: %w", s.Name, b.OS, b.Arch, err)
 	}
-	fsTar, err := rootFS(s, bin)
+	files := map[string][]byte{s.Name: bin}
+	for _, t := range s.Tools {
+		if t.Name == "" || path.Base(t.Name) != t.Name || files[t.Name] != nil {
+			return nil, fmt.Errorf("image %s: tool name %q: want a program name other than the image's, such as tofu", s.Name, t.Name)
+		}
+		tb, err := toolFor(t, b)
+		if err != nil {
+			return nil, fmt.Errorf("image %s: %w", s.Name, err)
+		}
+		if files[t.Name], err = os.ReadFile(tb.Path); err != nil {
+			return nil, fmt.Errorf("image %s tool %s %s/%s: %w", s.Name, t.Name, b.OS, b.Arch, err)
+		}
+	}
+	fsTar, err := rootFS(s, files)
 	if err != nil {
 		return nil, err
 	}
@@ -109,13 +135,28 @@ func image(s Spec, b Binary) (v1.Image, error) {
 		WorkingDir: "/",
 		Labels:     s.Annotations,
 	}
-	cf.History = []v1.History{{Created: cf.Created, CreatedBy: "openova ociimage: " + s.Name, Comment: "static Go binary"}}
+	comment := "static Go binary"
+	for _, t := range s.Tools {
+		comment += " + " + t.Name
+	}
+	cf.History = []v1.History{{Created: cf.Created, CreatedBy: "openova ociimage: " + s.Name, Comment: comment}}
 	return mutate.ConfigFile(img, cf)
 }
 
-// rootFS is the single layer: the program, a passwd/group naming the
-// non-root user, the CA bundle, and a world-writable /tmp.
-func rootFS(s Spec, bin []byte) ([]byte, error) {
+// toolFor is t's binary for b's platform.
+func toolFor(t Tool, b Binary) (Binary, error) {
+	for _, tb := range t.Binaries {
+		if tb.OS == b.OS && tb.Arch == b.Arch {
+			return tb, nil
+		}
+	}
+	return Binary{}, fmt.Errorf("tool %s has no binary for %s/%s", t.Name, b.OS, b.Arch)
+}
+
+// rootFS is the single layer: the programs (by name, in BinDir), a
+// passwd/group naming the non-root user, the CA bundle, and a
+// world-writable /tmp.
+func rootFS(s Spec, bins map[string][]byte) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	mod := s.Created.UTC()
@@ -139,7 +180,9 @@ func rootFS(s Spec, bin []byte) ([]byte, error) {
 		func() error { return dir("usr", 0o755) },
 		func() error { return dir("usr/local", 0o755) },
 		func() error { return dir("usr/local/bin", 0o755) },
-		func() error { return file(path.Join("usr/local/bin", s.Name), 0o755, bin) },
+	}
+	for _, name := range slices.Sorted(maps.Keys(bins)) { // a fixed order: the same digest
+		steps = append(steps, func() error { return file(path.Join("usr/local/bin", name), 0o755, bins[name]) })
 	}
 	if len(s.CABundle) > 0 {
 		steps = append(steps,

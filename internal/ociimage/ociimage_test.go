@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,6 +116,79 @@ func TestWitnessImage(t *testing.T) {
 	}
 }
 
+// The catalyst image carries the pinned OpenTofu beside catalyst, on PATH,
+// built the way `go run ./hack/images` builds it; both, taken out of the
+// layer, run: tofu says the pinned release version (no -dev marker) and
+// catalyst offers managed apply. Two builds give one digest.
+func TestCatalystImageRunsTofu(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds catalyst and OpenTofu")
+	}
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cat, tofu := filepath.Join(dir, "catalyst"), filepath.Join(dir, "tofu")
+	if err := ociimage.GoBuild(root, ociimage.Programs["catalyst"], runtime.GOARCH, cat); err != nil {
+		t.Fatal(err)
+	}
+	if err := ociimage.BuildTool(root, "tofu", runtime.GOARCH, tofu); err != nil {
+		t.Fatal(err)
+	}
+	s := ociimage.Spec{Name: "catalyst", Created: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC),
+		Binaries: []ociimage.Binary{{OS: "linux", Arch: runtime.GOARCH, Path: cat}},
+		Tools:    []ociimage.Tool{{Name: "tofu", Binaries: []ociimage.Binary{{OS: "linux", Arch: runtime.GOARCH, Path: tofu}}}}}
+	first, err := ociimage.Build(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := ociimage.Build(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d1, _ := first.Digest()
+	d2, _ := second.Digest()
+	if d1 != d2 {
+		t.Fatalf("two builds: %s and %s", d1, d2)
+	}
+	im, _ := first.IndexManifest()
+	img, err := first.Image(im.Manifests[0].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, _ := img.ConfigFile()
+	if !slices.Contains(cf.Config.Env, "PATH=/usr/local/bin:/usr/bin:/bin") {
+		t.Fatalf("env %q: tofu must be on PATH", cf.Config.Env)
+	}
+	files := layerFiles(t, img)
+	out := t.TempDir()
+	for _, name := range []string{"catalyst", "tofu"} {
+		h, ok := files["usr/local/bin/"+name]
+		if !ok || h.Mode != 0o755 {
+			t.Fatalf("usr/local/bin/%s in the layer: %+v (present %t)", name, h.Header, ok)
+		}
+		if err := os.WriteFile(filepath.Join(out, name), h.body, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := ociimage.TofuVersion(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(out, "tofu"), "version")
+	cmd.Env = []string{"HOME=" + t.TempDir()}
+	got, err := cmd.Output()
+	if err != nil || !strings.HasPrefix(string(got), "OpenTofu "+want+"\n") {
+		t.Fatalf("tofu version from the image = %q, %v; want OpenTofu %s", got, err, want)
+	}
+	help, err := exec.Command(filepath.Join(out, "catalyst"), "bootstrap", "--help").CombinedOutput()
+	if err != nil || !strings.Contains(string(help), "--tofu") {
+		t.Fatalf("catalyst from the image: %v\n%s", err, help)
+	}
+	t.Logf("catalyst image for linux/%s: %s; tofu says %q", runtime.GOARCH, d1, strings.SplitN(string(got), "\n", 2)[0])
+}
+
 func TestBadSpecNamesTheProblem(t *testing.T) {
 	if _, err := ociimage.Build(ociimage.Spec{Name: "a/b"}); err == nil || !strings.Contains(err.Error(), "program name") {
 		t.Errorf("name with a slash: %v", err)
@@ -125,6 +199,17 @@ func TestBadSpecNamesTheProblem(t *testing.T) {
 	_, err := ociimage.Build(ociimage.Spec{Name: "witness", Binaries: []ociimage.Binary{{OS: "linux", Arch: "arm64", Path: "/nonexistent"}}})
 	if err == nil || !strings.Contains(err.Error(), "linux/arm64") {
 		t.Errorf("missing binary: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "witness")
+	os.WriteFile(bin, []byte("x"), 0o755)
+	one := []ociimage.Binary{{OS: "linux", Arch: "arm64", Path: bin}}
+	_, err = ociimage.Build(ociimage.Spec{Name: "witness", Binaries: one, Tools: []ociimage.Tool{{Name: "tofu", Binaries: []ociimage.Binary{{OS: "linux", Arch: "amd64", Path: bin}}}}})
+	if err == nil || !strings.Contains(err.Error(), "tool tofu has no binary for linux/arm64") {
+		t.Errorf("tool without the image's platform: %v", err)
+	}
+	_, err = ociimage.Build(ociimage.Spec{Name: "witness", Binaries: one, Tools: []ociimage.Tool{{Name: "witness", Binaries: one}}})
+	if err == nil || !strings.Contains(err.Error(), `tool name "witness"`) {
+		t.Errorf("tool named like the program: %v", err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -45,8 +46,10 @@ type Options struct {
 	TLSCert       string
 	TLSKey        string
 	SecureCookies bool
-	// Tofu is the tofu binary of managed apply; empty turns it off.
-	Tofu string
+	// Tofu is the tofu binary of managed apply; empty turns it off. When
+	// the flag is not given, a tofu on PATH is used (TofuGiven false).
+	Tofu      string
+	TofuGiven bool
 	// ApplyLease is how long a dead wizard's apply waits before another
 	// process (a replica, or this one restarted) resumes it.
 	ApplyLease time.Duration
@@ -85,7 +88,8 @@ func NewCmdBootstrap(f *factory.Factory, runF func(*Options) error) *cobra.Comma
 			"On first start an admin user is created and its password printed once.\n" +
 			"Credentials are sealed with AES-GCM under <data-dir>/wizard.key (or $" + secrets.KeyEnv + ").",
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(c *cobra.Command, _ []string) error {
+			opts.TofuGiven = c.Flags().Changed("tofu")
 			if runF != nil {
 				return runF(opts)
 			}
@@ -101,7 +105,7 @@ func NewCmdBootstrap(f *factory.Factory, runF func(*Options) error) *cobra.Comma
 	fl.StringVar(&opts.TLSKey, "tls-key", "", "private key of --tls-cert (PEM)")
 	fl.BoolVar(&opts.SecureCookies, "secure-cookies", false, "mark cookies Secure (implied by --tls-cert; set it behind a TLS reverse proxy)")
 	addOIDCFlags(fl, &opts.OIDC)
-	fl.StringVar(&opts.Tofu, "tofu", "", "tofu binary for managed apply (work directories in <data-dir>/apply); empty turns managed apply off")
+	fl.StringVar(&opts.Tofu, "tofu", "", "tofu binary for managed apply (work directories in <data-dir>/apply); default: tofu on PATH; \"\" turns managed apply off")
 	fl.DurationVar(&opts.ApplyLease, "apply-lease", 30*time.Second, "how long an apply of a wizard that died stays locked before another wizard process resumes it")
 	fl.StringVar(&opts.ApplyConfig, "apply-config", "", "rehearse managed apply: run this directory's .tf files with the generated variables.tf instead of the generated terraform/")
 	_ = fl.MarkHidden("apply-config")
@@ -172,18 +176,28 @@ func Run(opts *Options) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, nil))
+	tofu := chooseTofu(opts.Tofu, opts.TofuGiven, exec.LookPath)
+	if tofu.Path != "" {
+		v, err := tofuVersion(ctx, tofu.Path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "catalyst bootstrap: managed apply on, with %s (%s, %s)\n", tofu.Path, v, tofu.Why)
+	} else {
+		fmt.Fprintf(opts.IO.ErrOut, "catalyst bootstrap: managed apply off (%s); export works\n", tofu.Why)
+	}
 	sso, err := opts.OIDC.relyingParty(ctx)
 	if err != nil {
 		return err
 	}
 	h, err := wizhttp.New(wizhttp.Config{OIDC: sso, Store: e.store, Catalog: cat, Sealer: sealer, Logger: logger,
 		Now: time.Now, Random: secrets.Random, SecureCookies: opts.SecureCookies || opts.TLSCert != "",
-		Tofu: opts.Tofu, ApplyDir: filepath.Join(opts.DataDir, "apply"), ApplyLease: opts.ApplyLease, ApplyConfig: rehearsal(opts.ApplyConfig)})
+		Tofu: tofu.Path, ApplyDir: filepath.Join(opts.DataDir, "apply"), ApplyLease: opts.ApplyLease, ApplyConfig: rehearsal(opts.ApplyConfig)})
 	if err != nil {
 		return err
 	}
 	defer h.Close() // stops running applies; their journals say where to resume
-	if opts.Tofu != "" {
+	if tofu.Path != "" {
 		if err := h.Resume(ctx); err != nil {
 			return fmt.Errorf("resume managed applies: %w", err)
 		}
