@@ -11,7 +11,9 @@ const cnpgAPI = "postgresql.cnpg.io/v1"
 func init() { features = append(features, databases) }
 
 // databases gives each component that connects to <name>-pg-rw its CNPG
-// Cluster (see PostgresCluster).
+// Cluster (see PostgresCluster), backed up to archival S3 (see
+// PostgresBackup): the ObjectStore and its Secret come before the Cluster
+// that names them, the ScheduledBackup after it.
 func databases(p *plan, r *region) []unit {
 	if !p.has("cnpg") {
 		return nil
@@ -23,7 +25,14 @@ func databases(p *plan, r *region) []unit {
 	var out []unit
 	for _, db := range p.databases() {
 		c, svcs := PostgresCluster(PostgresTopology{Cluster: db.cluster, Namespace: db.namespace, Regions: names}, r.Name)
-		out = append(out, unit{db.component, "database.yaml", append([]obj{c}, svcs...)})
+		bk, ok := p.postgresBackup(db, r)
+		if !ok {
+			out = append(out, unit{db.component, "database.yaml", append([]obj{c}, svcs...)})
+			continue
+		}
+		c["spec"].(obj)["plugins"] = []any{bk.Plugin()}
+		objs := append([]obj{bk.ExternalSecret(), bk.ObjectStore(), c}, svcs...)
+		out = append(out, unit{db.component, "database.yaml", append(objs, bk.ScheduledBackup())})
 	}
 	return out
 }

@@ -63,6 +63,7 @@ var crdOwner = map[string]string{
 	"k8gb.io":                        "k8gb",
 	"externaldns.k8s.io":             "k8gb",
 	"postgresql.cnpg.io":             "cnpg",
+	"barmancloud.cnpg.io":            "cnpg",
 	"kafka.strimzi.io":               "strimzi",
 	"fluxcd.controlplane.io":         "flux",
 	"failover.openova.io":            "failover-controller",

@@ -64,6 +64,9 @@ func newPlan(s *instance.Spec, cat *catalog.Catalog) (*plan, error) {
 	if s.SupplyChain.ImageVerification == instance.VerifyEnforce {
 		p.imageVerification = VerifyEnforce
 	}
+	if err := checkArchival(s); err != nil {
+		return nil, err
+	}
 	if err := p.checkOverrides(); err != nil {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ func (p *plan) readme() []byte {
 	w("\n## What to keep secret\n\n")
 	w("Nothing secret is in this repository, and nothing is encrypted into it (no SOPS). Keep these out of Git:\n\n")
 	w("- the OpenTofu state passphrase and the encrypted state (it holds the k3s token and kubeconfig);\n")
-	w("- the cloud and DNS API tokens you pass to OpenTofu;\n")
+	w("- the cloud and DNS API tokens and the archival S3 key you pass to OpenTofu;\n")
 	w("- the OpenBao unseal keys and the initial root token (revoke it after setting up auth methods);\n")
 	w("- the kubeconfig of each cluster.\n\n")
 	w("In-cluster credentials (database, Gitea, Grafana, Harbor, MinIO admin, …) are generated in the cluster by External Secrets\n")
@@ -61,6 +61,7 @@ func (p *plan) readme() []byte {
 		w(" in both regions")
 	}
 	w("; read them from OpenBao, never from Git.\n\n")
+	p.readmeArchival(w)
 	w("## Supply chain\n\n")
 	w("Kyverno verifies cosign signatures of OpenOva's images and of images signed into Harbor. It runs in **audit** mode:\n")
 	w("violations are reported, not blocked. To enforce, set `validationFailureAction: Enforce` in\n")

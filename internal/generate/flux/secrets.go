@@ -139,6 +139,12 @@ func generatedCredentials(p *plan, r *region) []unit {
 // pushSecret copies a Secret to OpenBao at <cluster>/<namespace>/<secret>
 // in every region.
 func (p *plan) pushSecret(r *region, ns, secret string) obj {
+	return p.pushSecretTo(r, ns, secret, fmt.Sprintf("%s/%s/%s", r.Cluster, ns, secret))
+}
+
+// pushSecretTo copies every key of a Secret to the OpenBao entry remoteKey
+// in every region.
+func (p *plan) pushSecretTo(r *region, ns, secret, remoteKey string) obj {
 	ps := newObj(esoV1alpha1, "PushSecret", secret, ns)
 	stores := []any{obj{"name": storeName(r), "kind": "ClusterSecretStore"}}
 	if r.Peer != nil {
@@ -149,9 +155,7 @@ func (p *plan) pushSecret(r *region, ns, secret string) obj {
 		"deletionPolicy":  "None",
 		"secretStoreRefs": stores,
 		"selector":        obj{"secret": obj{"name": secret}},
-		"data": []any{obj{"match": obj{"remoteRef": obj{
-			"remoteKey": fmt.Sprintf("%s/%s/%s", r.Cluster, ns, secret),
-		}}}},
+		"data":            []any{obj{"match": obj{"remoteRef": obj{"remoteKey": remoteKey}}}},
 	}
 	return ps
 }

@@ -9,12 +9,8 @@ import (
 	"github.com/openova-io/openova/internal/instance"
 )
 
-// Names of the Barman Cloud plugin (the cnpg blueprint's
-// cnpg-barman-cloud release) and its object-store API.
 const (
-	barmanPlugin = "barman-cloud.cloudnative-pg.io"
-	barmanAPI    = "barmancloud.cnpg.io/v1"
-	cnpgAPI      = "postgresql.cnpg.io/v1"
+	cnpgAPI = "postgresql.cnpg.io/v1"
 	// PruneAnnotation keeps an object when its file leaves Git: Flux's
 	// documented opt-out of garbage collection.
 	PruneAnnotation = "kustomize.toolkit.fluxcd.io/prune"
@@ -22,9 +18,6 @@ const (
 	// cnpg and grafana blueprints (a test holds them to the catalog).
 	OperatorNamespace   = "cnpg-system"
 	MonitoringNamespace = "observability"
-	// archivalKey is the OpenBao entry (mount flux.BaoMount) with the
-	// archival S3 access key, read into each namespace by External Secrets.
-	archivalKey = "archival-s3"
 )
 
 // sizes are the claim's compute sizes per instance (the schema's words).
@@ -81,11 +74,12 @@ func renderPostgres(t Target, c Claim) (*Result, error) {
 		Ready: ObjectRef{cnpgAPI, "Cluster", c.Namespace, c.Name}, SecretField: "status.secretsResourceVersion.applicationSecretVersion"}
 	for _, region := range topo.Regions {
 		var objs []map[string]any
+		bk := p.archive(t, c, region)
 		if p.backup != "none" {
-			objs = append(objs, archivalSecret(t, c, region), objectStore(t, c, region))
+			objs = append(objs, bk.ExternalSecret(), bk.ObjectStore())
 		}
 		cluster, services := flux.PostgresCluster(topo, region)
-		if err := p.shape(t, c, cluster); err != nil {
+		if err := p.shape(t, c, cluster, bk); err != nil {
 			return nil, err
 		}
 		objs = append(objs, cluster)
@@ -94,7 +88,7 @@ func renderPostgres(t Target, c Claim) (*Result, error) {
 			objs = append(objs, s)
 		}
 		if p.backup != "none" {
-			objs = append(objs, scheduledBackup(c))
+			objs = append(objs, bk.ScheduledBackup())
 		}
 		objs = append(objs, p.networkPolicy(t, c, topo, region))
 		res.Objects[region] = objs
@@ -102,9 +96,16 @@ func renderPostgres(t Target, c Claim) (*Result, error) {
 	return res, nil
 }
 
+// archive is the claim's backup in region, in the generator's shape (the
+// platform's own databases are backed up the same way).
+func (p postgres) archive(t Target, c Claim, region string) flux.PostgresBackup {
+	return flux.PostgresBackup{Cluster: c.Name, Namespace: c.Namespace, Region: region, KubeCluster: t.Cluster(region),
+		Endpoint: t.ArchivalEndpoint, Bucket: t.ArchivalBucket, Continuous: p.backup == "continuous", Labels: c.Labels}
+}
+
 // shape turns the topology's Cluster into the claimed one, then merges the
 // Advanced lane over its spec.
-func (p postgres) shape(t Target, c Claim, cluster map[string]any) error {
+func (p postgres) shape(t Target, c Claim, cluster map[string]any, bk flux.PostgresBackup) error {
 	withLabels(cluster, c.Labels)
 	if p.deletionProtection {
 		cluster["metadata"].(map[string]any)["annotations"] = map[string]any{PruneAnnotation: "disabled"}
@@ -127,69 +128,12 @@ func (p postgres) shape(t Target, c Claim, cluster map[string]any) error {
 		spec["postgresql"] = map[string]any{"synchronous": map[string]any{"method": "any", "number": int64(1), "dataDurability": "required"}}
 	}
 	if p.backup != "none" {
-		spec["plugins"] = []any{map[string]any{
-			"name": barmanPlugin, "isWALArchiver": p.backup == "continuous",
-			"parameters": map[string]any{"barmanObjectName": c.Name + "-archive"},
-		}}
+		spec["plugins"] = []any{bk.Plugin()}
 	}
 	if len(c.Advanced) > 0 {
 		cluster["spec"] = instance.MergeValues(spec, c.Advanced)
 	}
 	return nil
-}
-
-// archivalSecret reads the archival S3 key from OpenBao into the claim's
-// namespace; the key itself never passes through Git or the portal.
-func archivalSecret(t Target, c Claim, region string) map[string]any {
-	name := c.Name + "-archival-s3"
-	o := newObj("external-secrets.io/v1", "ExternalSecret", name, c.Namespace, c.Labels)
-	ref := func(secretKey, property string) map[string]any {
-		return map[string]any{"secretKey": secretKey, "remoteRef": map[string]any{"key": archivalKey, "property": property}}
-	}
-	o["spec"] = map[string]any{
-		"refreshInterval": "1h",
-		"secretStoreRef":  map[string]any{"kind": "ClusterSecretStore", "name": flux.SecretStoreName(region)},
-		"target":          map[string]any{"name": name, "creationPolicy": "Owner"},
-		"data":            []any{ref("ACCESS_KEY_ID", "accessKeyId"), ref("ACCESS_SECRET_KEY", "secretAccessKey")},
-	}
-	return o
-}
-
-// objectStore is where the Barman Cloud plugin writes WAL and base
-// backups: the archival bucket, under a prefix per cluster, namespace and
-// claim, so that each region's archive stays apart.
-func objectStore(t Target, c Claim, region string) map[string]any {
-	o := newObj(barmanAPI, "ObjectStore", c.Name+"-archive", c.Namespace, c.Labels)
-	secret := c.Name + "-archival-s3"
-	o["spec"] = map[string]any{
-		"retentionPolicy": "30d",
-		"configuration": map[string]any{
-			"destinationPath": fmt.Sprintf("s3://%s/cnpg/%s/%s/%s", t.ArchivalBucket, t.Cluster(region), c.Namespace, c.Name),
-			"endpointURL":     t.ArchivalEndpoint,
-			"s3Credentials": map[string]any{
-				"accessKeyId":     map[string]any{"name": secret, "key": "ACCESS_KEY_ID"},
-				"secretAccessKey": map[string]any{"name": secret, "key": "ACCESS_SECRET_KEY"},
-			},
-			"wal":  map[string]any{"compression": "gzip"},
-			"data": map[string]any{"compression": "gzip"},
-		},
-	}
-	return o
-}
-
-// scheduledBackup takes the daily base backup (02:00, CNPG's six-field
-// cron) through the plugin, and one as soon as the cluster exists.
-func scheduledBackup(c Claim) map[string]any {
-	o := newObj(cnpgAPI, "ScheduledBackup", c.Name+"-daily", c.Namespace, c.Labels)
-	o["spec"] = map[string]any{
-		"schedule":             "0 0 2 * * *",
-		"immediate":            true,
-		"backupOwnerReference": "self",
-		"cluster":              map[string]any{"name": c.Name},
-		"method":               "plugin",
-		"pluginConfiguration":  map[string]any{"name": barmanPlugin},
-	}
-	return o
 }
 
 // ciliumCluster is the label Cilium gives every endpoint with its cluster

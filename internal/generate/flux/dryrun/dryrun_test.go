@@ -54,6 +54,7 @@ var notServedHere = map[string]string{
 	"operator.knative.dev/v1beta1, Kind=KnativeServing":   "knative operator CRDs are not in ../shared/crds",
 	"serving.kserve.io/v1beta1, Kind=InferenceService":    "KServe CRDs are not in ../shared/crds",
 	"kustomize.config.k8s.io/v1beta1, Kind=Kustomization": "kustomize build configuration, read by kustomize-controller, not a Kubernetes object",
+	"barmancloud.cnpg.io/v1, Kind=ObjectStore":            "the Barman Cloud plugin's CRD is not in ../shared/crds (CNPG v1.30.0 ships Cluster, Backup, ScheduledBackup, Pooler, Database only)",
 }
 
 // Every object of both examples' trees, Flux layers and bootstrap bundles,
