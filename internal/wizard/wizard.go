@@ -64,7 +64,12 @@ type User struct {
 	PasswordHash string // bcrypt; empty for SSO-only users
 	Issuer       string
 	Subject      string
-	Created      time.Time
+	Role         Role
+	// Disabled is when an admin disabled the user (zero: enabled). A
+	// disabled user cannot sign in and their sessions end at once.
+	Disabled  time.Time
+	LastLogin time.Time // zero: never signed in
+	Created   time.Time
 }
 
 // Session is a signed-in browser. Only the SHA-256 of its cookie token is
@@ -123,9 +128,11 @@ type Store interface {
 	UserByID(ctx context.Context, id string) (*User, error)
 	UserBySubject(ctx context.Context, issuer, subject string) (*User, error)
 	CountUsers(ctx context.Context) (int, error)
+	UserAdmin
 
 	CreateSession(ctx context.Context, s *Session) error
-	// Session returns an unexpired session by token hash.
+	// Session returns an unexpired session by token hash, of a user who
+	// exists and is not disabled.
 	Session(ctx context.Context, tokenHash string, now time.Time) (*Session, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
 

@@ -26,7 +26,8 @@ var Dialect = sqlstore.Dialect{
 	},
 }
 
-// migrations are append-only.
+// migrations are append-only. Migration 5 gives users a role: those from
+// before it could do everything, so they are admins.
 var migrations = []string{`
 CREATE TABLE orgs (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created BIGINT NOT NULL);
 CREATE TABLE users (
@@ -61,6 +62,11 @@ ALTER TABLE apply_runs ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
 `, `
 CREATE TABLE login_failures (throttle_key TEXT PRIMARY KEY, failures BIGINT NOT NULL, last_at BIGINT NOT NULL);
 CREATE INDEX login_failures_last ON login_failures(last_at);
+`, `
+ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
+ALTER TABLE users ADD COLUMN disabled_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN last_login BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX users_org ON users(org_id);
 `}
 
 // migrationLock serialises replicas migrating at once.

@@ -23,7 +23,8 @@ var Dialect = sqlstore.Dialect{
 	IsDuplicate: func(err error) bool { return strings.Contains(err.Error(), "UNIQUE constraint failed") },
 }
 
-// migrations are append-only.
+// migrations are append-only. Migration 5 gives users a role: those from
+// before it could do everything, so they are admins.
 var migrations = []string{`
 CREATE TABLE orgs (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created INTEGER NOT NULL);
 CREATE TABLE users (
@@ -58,6 +59,11 @@ ALTER TABLE apply_runs ADD COLUMN requested_by TEXT NOT NULL DEFAULT '';
 `, `
 CREATE TABLE login_failures (throttle_key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at INTEGER NOT NULL);
 CREATE INDEX login_failures_last ON login_failures(last_at);
+`, `
+ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
+ALTER TABLE users ADD COLUMN disabled_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN last_login INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX users_org ON users(org_id);
 `}
 
 // Open opens (creating if needed) and migrates the database file.

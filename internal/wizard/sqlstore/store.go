@@ -81,6 +81,21 @@ func notFound(err error, what string) error {
 func ns(t time.Time) int64 { return t.UnixNano() }
 func ts(n int64) time.Time { return time.Unix(0, n).UTC() }
 
+// nsOpt and tsOpt store an optional time: 0 is the zero time.
+func nsOpt(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func tsOpt(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return ts(n)
+}
+
 // CreateOrg implements wizard.Store.
 func (s *Store) CreateOrg(ctx context.Context, o *wizard.Org) error {
 	_, err := s.exec(ctx, `INSERT INTO orgs (id, name, created) VALUES (?, ?, ?)`, o.ID, o.Name, ns(o.Created))
@@ -99,22 +114,26 @@ func (s *Store) OrgByName(ctx context.Context, name string) (*wizard.Org, error)
 	return &o, nil
 }
 
-const userCols = `id, org_id, name, password_hash, issuer, subject, created`
+const userCols = `id, org_id, name, password_hash, issuer, subject, role, disabled_at, last_login, created`
 
-func scanUser(r *sql.Row, what string) (*wizard.User, error) {
+func scanUser(r scanner, what string) (*wizard.User, error) {
 	var u wizard.User
-	var c int64
-	if err := r.Scan(&u.ID, &u.OrgID, &u.Name, &u.PasswordHash, &u.Issuer, &u.Subject, &c); err != nil {
+	var role string
+	var c, d, l int64
+	if err := r.Scan(&u.ID, &u.OrgID, &u.Name, &u.PasswordHash, &u.Issuer, &u.Subject, &role, &d, &l, &c); err != nil {
 		return nil, notFound(err, what)
 	}
-	u.Created = ts(c)
+	u.Role, u.Disabled, u.LastLogin, u.Created = wizard.Role(role), tsOpt(d), tsOpt(l), ts(c)
 	return &u, nil
 }
 
-// CreateUser implements wizard.Store.
+// CreateUser implements wizard.Store. A user without a role is a member.
 func (s *Store) CreateUser(ctx context.Context, u *wizard.User) error {
-	_, err := s.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.OrgID, u.Name, u.PasswordHash, u.Issuer, u.Subject, ns(u.Created))
+	if u.Role == "" {
+		u.Role = wizard.RoleMember
+	}
+	_, err := s.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.OrgID, u.Name, u.PasswordHash, u.Issuer, u.Subject, string(u.Role), nsOpt(u.Disabled), nsOpt(u.LastLogin), ns(u.Created))
 	return err
 }
 
@@ -151,7 +170,8 @@ func (s *Store) CreateSession(ctx context.Context, x *wizard.Session) error {
 func (s *Store) Session(ctx context.Context, tokenHash string, now time.Time) (*wizard.Session, error) {
 	var x wizard.Session
 	var e int64
-	err := s.row(ctx, `SELECT token_hash, user_id, org_id, csrf, expires FROM sessions WHERE token_hash = ? AND expires > ?`,
+	err := s.row(ctx, `SELECT s.token_hash, s.user_id, s.org_id, s.csrf, s.expires FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = ? AND s.expires > ? AND u.disabled_at = 0 AND u.org_id = s.org_id`,
 		tokenHash, ns(now)).Scan(&x.TokenHash, &x.UserID, &x.OrgID, &x.CSRF, &e)
 	if err != nil {
 		return nil, notFound(err, "session")

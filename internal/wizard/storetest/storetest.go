@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) Target) {
 		{"ApplyJournalAndLease", testApplyJournal},
 		{"ApplyEventsBounded", testApplyEvents},
 		{"LoginThrottle", testLoginThrottle},
+		{"UserAdmin", testUserAdmin},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}

@@ -1,0 +1,153 @@
+package storetest
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openova-io/openova/internal/wizard"
+)
+
+// testUserAdmin: an organisation's users are listed and changed only
+// through that organisation; the last enabled admin can be neither
+// demoted, disabled nor removed (also when two admins demote each other at
+// once); disabling or removing a user ends their sessions at once; the
+// last sign-in only moves forward; everything survives a restart.
+func testUserAdmin(t *testing.T, tg Target) {
+	ctx, s := context.Background(), tg.Store
+	acme, admin := seed(t, s, "acme")
+	globex, _ := seed(t, s, "globex")
+	if err := s.SetUserRole(ctx, acme.ID, admin.ID, wizard.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetUserRole(ctx, globex.ID, "user-globex", wizard.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	member := &wizard.User{ID: "m1", OrgID: acme.ID, Name: "bob", Issuer: "https://idp", Subject: "sub-bob", Created: t0}
+	if err := s.CreateUser(ctx, member); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.Users(ctx, acme.ID)
+	if err != nil || len(list) != 2 || list[0].Name != "acme-admin" || list[1].Name != "bob" ||
+		list[0].Role != wizard.RoleAdmin || list[1].Role != wizard.RoleMember || !list[1].Disabled.IsZero() || !list[1].LastLogin.IsZero() {
+		t.Fatalf("Users(acme) = %v, %v; want acme-admin (admin) and bob (member), by name", users(list), err)
+	}
+
+	// Another organisation reaches none of acme's users.
+	for name, err := range map[string]error{
+		"OrgUser":         func() error { _, err := s.OrgUser(ctx, globex.ID, member.ID); return err }(),
+		"SetUserRole":     s.SetUserRole(ctx, globex.ID, member.ID, wizard.RoleAdmin),
+		"SetUserDisabled": s.SetUserDisabled(ctx, globex.ID, member.ID, t0),
+		"DeleteUser":      s.DeleteUser(ctx, globex.ID, admin.ID),
+	} {
+		if code(err) != wizard.ENOTFOUND {
+			t.Errorf("globex %s on an acme user: %v, want not found", name, err)
+		}
+	}
+	if u, err := s.OrgUser(ctx, acme.ID, member.ID); err != nil || u.Role != wizard.RoleMember || !u.Disabled.IsZero() {
+		t.Fatalf("bob after globex's attempts: %+v, %v", u, err)
+	}
+
+	// The last admin stays.
+	for name, err := range map[string]error{
+		"demote":  s.SetUserRole(ctx, acme.ID, admin.ID, wizard.RoleMember),
+		"disable": s.SetUserDisabled(ctx, acme.ID, admin.ID, t0),
+		"remove":  s.DeleteUser(ctx, acme.ID, admin.ID),
+	} {
+		if code(err) != wizard.ECONFLICT {
+			t.Errorf("%s the last admin: %v, want conflict", name, err)
+		}
+	}
+	if u, _ := s.OrgUser(ctx, acme.ID, admin.ID); u.Role != wizard.RoleAdmin || !u.Disabled.IsZero() {
+		t.Fatalf("the last admin changed though refused: %+v", u)
+	}
+
+	// Sessions end when their user is disabled or removed.
+	sess := func(hash, user string) {
+		t.Helper()
+		if err := s.CreateSession(ctx, &wizard.Session{TokenHash: hash, UserID: user, OrgID: acme.ID, CSRF: "c", Expires: t0.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sess("bob-1", member.ID)
+	if err := s.SetUserDisabled(ctx, acme.ID, member.ID, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, "bob-1", t0); code(err) != wizard.ENOTFOUND {
+		t.Fatalf("a disabled user's session: %v, want not found", err)
+	}
+	sess("bob-2", member.ID) // however it came to be, a disabled user's session does not work
+	if _, err := s.Session(ctx, "bob-2", t0); code(err) != wizard.ENOTFOUND {
+		t.Fatalf("a session created for a disabled user: %v, want not found", err)
+	}
+	s = tg.Reopen(t)
+	if u, _ := s.OrgUser(ctx, acme.ID, member.ID); !u.Disabled.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("disabled after a restart: %+v", u)
+	}
+	if err := s.SetUserDisabled(ctx, acme.ID, member.ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := s.OrgUser(ctx, acme.ID, member.ID); !u.Disabled.IsZero() {
+		t.Fatalf("re-enabled: %+v", u)
+	}
+
+	// Two admins demoting each other at once: one of them stays admin.
+	if err := s.SetUserRole(ctx, acme.ID, member.ID, wizard.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, id := range []string{admin.ID, member.ID} {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = s.SetUserRole(ctx, acme.ID, id, wizard.RoleMember) }()
+	}
+	wg.Wait()
+	if (errs[0] == nil) == (errs[1] == nil) || (code(errs[0]) != wizard.ECONFLICT && code(errs[1]) != wizard.ECONFLICT) {
+		t.Fatalf("two admins demoted at once: %v, %v; want one done and one conflict", errs[0], errs[1])
+	}
+	admins := 0
+	list, _ = s.Users(ctx, acme.ID)
+	for _, u := range list {
+		if u.Role == wizard.RoleAdmin {
+			admins++
+		}
+	}
+	if admins != 1 {
+		t.Fatalf("admins after the race: %v", users(list))
+	}
+
+	// Make bob the admin and remove the other: their sessions go too.
+	if err := s.SetUserRole(ctx, acme.ID, member.ID, wizard.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	sess("admin-1", admin.ID)
+	if err := s.DeleteUser(ctx, acme.ID, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UserByID(ctx, admin.ID); code(err) != wizard.ENOTFOUND {
+		t.Fatalf("removed user: %v", err)
+	}
+	if _, err := s.Session(ctx, "admin-1", t0); code(err) != wizard.ENOTFOUND {
+		t.Fatalf("a removed user's session: %v", err)
+	}
+
+	// The last sign-in only moves forward (replicas' clocks differ).
+	if err := s.RecordLogin(ctx, member.ID, t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordLogin(ctx, member.ID, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := s.UserByID(ctx, member.ID); !u.LastLogin.Equal(t0.Add(2 * time.Hour)) {
+		t.Fatalf("last sign-in = %s, want %s", u.LastLogin, t0.Add(2*time.Hour))
+	}
+}
+
+func users(list []*wizard.User) []string {
+	var out []string
+	for _, u := range list {
+		out = append(out, u.Name+":"+string(u.Role))
+	}
+	return out
+}

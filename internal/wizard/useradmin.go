@@ -1,0 +1,92 @@
+package wizard
+
+import (
+	"context"
+	"time"
+)
+
+// Role is what a user may do in their organisation. Every user works on
+// the organisation's bootstraps; an admin also manages its users.
+type Role string
+
+// Roles.
+const (
+	RoleAdmin  Role = "admin"
+	RoleMember Role = "member"
+)
+
+// ParseRole checks a role typed by an admin.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case RoleAdmin, RoleMember:
+		return r, nil
+	}
+	return "", Errorf(EINVALID, "role %q: use admin or member", s)
+}
+
+// UserAdmin is the Store's side of user administration. Every call takes
+// the admin's organisation and never reaches another's users (ENOTFOUND).
+// The changes keep at least one enabled admin in the organisation, checked
+// in the same transaction as the change (serialised per organisation, so
+// two admins demoting each other on two replicas cannot both succeed):
+// otherwise ECONFLICT and nothing changes.
+type UserAdmin interface {
+	// Users lists the organisation's users by name.
+	Users(ctx context.Context, orgID string) ([]*User, error)
+	// OrgUser is one user of the organisation.
+	OrgUser(ctx context.Context, orgID, id string) (*User, error)
+	SetUserRole(ctx context.Context, orgID, id string, role Role) error
+	// SetUserDisabled disables the user at at and deletes their sessions,
+	// or re-enables them when at is zero.
+	SetUserDisabled(ctx context.Context, orgID, id string, at time.Time) error
+	// DeleteUser removes the user and their sessions.
+	DeleteUser(ctx context.Context, orgID, id string) error
+	// RecordLogin sets the user's last sign-in (never moved back).
+	RecordLogin(ctx context.Context, id string, at time.Time) error
+}
+
+// LastAdmin is the refusal of a change that would leave an organisation
+// without an enabled admin.
+func LastAdmin(name string) *Error {
+	return Errorf(ECONFLICT, "%s is the organisation's last admin: make another user admin first", name)
+}
+
+// UserChange is one change an admin asks for.
+type UserChange string
+
+// Changes.
+const (
+	ChangeRole    UserChange = "role"
+	ChangeDisable UserChange = "disable"
+	ChangeEnable  UserChange = "enable"
+	ChangeRemove  UserChange = "remove"
+)
+
+// MayChange decides whether actor may make change (to role, for
+// ChangeRole) to target; the last-admin rule is the Store's, which alone
+// sees every replica's changes. An admin never removes, disables or
+// demotes themself: another admin does, so an organisation cannot lock
+// itself out by a slip.
+func MayChange(actor, target *User, change UserChange, role Role) error {
+	if actor.Role != RoleAdmin || actor.OrgID != target.OrgID {
+		return Errorf(EFORBIDDEN, "only an admin of your organisation manages its users")
+	}
+	self := actor.ID == target.ID
+	switch change {
+	case ChangeRole:
+		if _, err := ParseRole(string(role)); err != nil {
+			return err
+		}
+		if self && role != RoleAdmin {
+			return Errorf(EFORBIDDEN, "you cannot demote yourself: another admin can")
+		}
+	case ChangeDisable, ChangeRemove:
+		if self {
+			return Errorf(EFORBIDDEN, "you cannot %s yourself: another admin can", change)
+		}
+	case ChangeEnable:
+	default:
+		return Errorf(EINVALID, "change %q: use role, disable, enable or remove", change)
+	}
+	return nil
+}
