@@ -2,6 +2,7 @@ package generate
 
 import (
 	"bytes"
+	"encoding/base64"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -128,6 +129,8 @@ func TestUserDataFitsHetznerLimit(t *testing.T) {
 		"${k3s_token}", strings.Repeat("k", 128),
 		"${hcloud_token}", strings.Repeat("h", 64),
 		"${network_id}", strings.Repeat("9", 20),
+		"${base64encode(archival_access_key_id)}", base64.StdEncoding.EncodeToString([]byte(strings.Repeat("a", 128))),
+		"${base64encode(archival_secret_access_key)}", base64.StdEncoding.EncodeToString([]byte(strings.Repeat("s", 128))),
 		"${floating_ip}", "255.255.255.255", "${node_ip}", "255.255.255.255",
 	)
 	for name, spec := range variants(t) {
@@ -175,17 +178,22 @@ func TestBundleDeliveredToFirstNode(t *testing.T) {
 func TestNoSecretsInFiles(t *testing.T) {
 	tree := generate(t, minimal(t))
 	vars, _ := tree.Get("terraform/variables.tf")
-	for _, v := range []string{"hcloud_token", "k3s_token", "state_passphrase", "cloudflare_api_token"} {
+	for _, v := range []string{"hcloud_token", "k3s_token", "state_passphrase", "cloudflare_api_token", "archival_access_key_id", "archival_secret_access_key"} {
 		block := string(vars)[strings.Index(string(vars), `variable "`+v+`"`):]
 		block = block[:strings.Index(block, "\n}\n")]
 		if !strings.Contains(block, "sensitive   = true") || strings.Contains(block, "default") {
 			t.Errorf("variable %s must be sensitive and have no default:\n%s", v, block)
 		}
 	}
-	// Agents never receive the Hetzner token.
+	// Agents never receive the Hetzner token; only the first control
+	// plane writes the archival key.
 	agent, _ := tree.Get("terraform/cloud-init/acme-fsn/agent-default.yaml.tftpl")
-	if bytes.Contains(agent, []byte("hcloud_token")) {
-		t.Fatal("worker user-data must not carry the Hetzner token")
+	if bytes.Contains(agent, []byte("hcloud_token")) || bytes.Contains(agent, []byte("archival_")) {
+		t.Fatal("worker user-data must not carry the Hetzner token or the archival key")
+	}
+	join, _ := tree.Get("terraform/cloud-init/acme-fsn/server-join.yaml.tftpl")
+	if bytes.Contains(join, []byte("archival_")) {
+		t.Fatal("a joining control plane must not carry the archival key")
 	}
 }
 

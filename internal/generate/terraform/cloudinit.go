@@ -8,13 +8,15 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/openova-io/openova/internal/generate/flux"
 	"github.com/openova-io/openova/internal/instance"
 )
 
 // The cloud-init templates are rendered by OpenTofu's templatefile with
 // only the secrets and cloud-assigned values (k3s_token, hcloud_token,
-// network_id, floating_ip); everything else is decided here, so the size
-// of the user-data is known at generation time.
+// archival_access_key_id, archival_secret_access_key, network_id,
+// floating_ip); everything else is decided here, so the size of the
+// user-data is known at generation time.
 
 const manifestsDir = "/var/lib/rancher/k3s/server/manifests"
 
@@ -83,6 +85,7 @@ metadata:
 stringData:
   token: "${hcloud_token}"
   network: "${network_id}"`)
+	c.file(manifestsDir+"/"+flux.ArchivalBootSecret+".yaml", "0600", archivalSecret)
 	c.file(manifestsDir+"/cilium.yaml", "0600", helmChart(m.Spec, "cilium", upstreamCilium, "cilium", m.CiliumChart, true, ciliumValues(m, r)))
 	c.file(manifestsDir+"/hcloud-ccm.yaml", "0600", helmChart(m.Spec, "hcloud-cloud-controller-manager", upstreamHcloud, "hcloud-cloud-controller-manager", HcloudCCMChart, true, ccmValues(r)))
 	c.file(manifestsDir+"/hcloud-csi.yaml", "0600", helmChart(m.Spec, "hcloud-csi", upstreamHcloud, "hcloud-csi", HcloudCSIChart, false, "storageClasses:\n  - name: hcloud-volumes\n    defaultStorageClass: true\n    reclaimPolicy: Retain"))
@@ -98,6 +101,24 @@ stringData:
 	fmt.Fprintf(&c.b, "bootcmd:\n  - [sh, -c, \"ip addr add ${floating_ip}/32 dev eth0 || true\"]\n")
 	return c.finish("server")
 }
+
+// archivalSecret is the Secret with the archival S3 key (keys accessKeyId,
+// secretAccessKey) that the first control-plane node writes at boot; the
+// Flux tree pushes it to OpenBao. templatefile base64-encodes the values,
+// so no character of a secret key can break the YAML. These two keys fit
+// every archival provider the generator accepts: all speak S3 (Azure Blob
+// is refused by the flux renderer).
+const archivalSecret = `apiVersion: v1
+kind: Secret
+metadata:
+  name: ` + flux.ArchivalBootSecret + `
+  namespace: ` + flux.ArchivalBootNamespace + `
+  labels:
+    app.kubernetes.io/managed-by: opentofu
+type: Opaque
+data:
+  accessKeyId: ${base64encode(archival_access_key_id)}
+  secretAccessKey: ${base64encode(archival_secret_access_key)}`
 
 func serverJoin(m *model, r *region) string {
 	c := newCloudConfig(m, r, "joining control-plane node")

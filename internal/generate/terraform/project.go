@@ -127,6 +127,26 @@ error_message = "state_passphrase must be at least 16 characters."
 }
 }
 
+variable "archival_access_key_id" {
+description = "Access key ID of the archival S3 bucket (spec.archival); written once into each cluster as kube-system/openova-archival-s3 and pushed to OpenBao at platform/archival-s3. Rotate it there (see README.md)."
+type = string
+sensitive = true
+validation {
+condition = can(regex("^[A-Za-z0-9]{16,128}$", var.archival_access_key_id))
+error_message = "archival_access_key_id must be the archival store's S3 access key ID: 16 to 128 letters and digits."
+}
+}
+
+variable "archival_secret_access_key" {
+description = "Secret access key of archival_access_key_id."
+type = string
+sensitive = true
+validation {
+condition = can(regex("^\\S{20,128}$", var.archival_secret_access_key))
+error_message = "archival_secret_access_key must be the archival store's S3 secret access key: 20 to 128 characters without spaces."
+}
+}
+
 variable "ssh_public_key" {
 description = "Public SSH key of the operators, installed on every server."
 type = string

@@ -45,6 +45,8 @@ server_id = hcloud_server.%[1]s_cp[0].id
 %[1]s_server_vars = {
 k3s_token = var.k3s_token
 hcloud_token = var.hcloud_token
+archival_access_key_id = var.archival_access_key_id
+archival_secret_access_key = var.archival_secret_access_key
 network_id = %[2]s
 floating_ip = hcloud_floating_ip.%[1]s_dns.ip_address
 }
