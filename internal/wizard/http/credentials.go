@@ -29,8 +29,10 @@ type credential struct {
 	// shows them as text. They are sealed and wiped like the others all
 	// the same, so that one rule covers everything the wizard holds.
 	Public bool
-	// Env is the variable of tofu's environment the value goes to.
-	Env string
+	// Env are the variables of tofu's environment the value goes to: the
+	// archival key is read by the state backend (AWS_*) and delivered to
+	// the clusters (TF_VAR_archival_*).
+	Env []string
 	// check returns why a typed value is unacceptable, or "".
 	check func(string) string
 	// generate makes a value from 32 random bytes.
@@ -53,22 +55,22 @@ func pattern(re, hint string) func(string) string {
 // and the k3s token are generated, shown once and are the customer's to
 // keep.
 var credentials = []credential{
-	{Name: "hcloud-token", Label: "Hetzner Cloud API token (read and write)", Env: "TF_VAR_hcloud_token",
+	{Name: "hcloud-token", Label: "Hetzner Cloud API token (read and write)", Env: []string{"TF_VAR_hcloud_token"},
 		check: pattern(`^[A-Za-z0-9]{64}$`, "a Hetzner Cloud API token is 64 letters and digits (Cloud Console → Security → API tokens)")},
-	{Name: "dns-token", Label: "DNS provider API token (Cloudflare or Hetzner DNS)", Env: "TF_VAR_cloudflare_api_token",
+	{Name: "dns-token", Label: "DNS provider API token (Cloudflare or Hetzner DNS)", Env: []string{"TF_VAR_cloudflare_api_token"},
 		check: pattern(`^[A-Za-z0-9_\-]{20,128}$`, "paste the provider's API token (20 to 128 letters, digits, '-' or '_')")},
-	{Name: "s3-access-key-id", Label: "Archival S3 access key ID", Env: "AWS_ACCESS_KEY_ID",
+	{Name: "s3-access-key-id", Label: "Archival S3 access key ID", Env: []string{"AWS_ACCESS_KEY_ID", "TF_VAR_archival_access_key_id"},
 		check: pattern(`^[A-Za-z0-9]{16,128}$`, "an S3 access key ID is 16 to 128 letters and digits")},
-	{Name: "s3-secret-access-key", Label: "Archival S3 secret access key", Env: "AWS_SECRET_ACCESS_KEY",
+	{Name: "s3-secret-access-key", Label: "Archival S3 secret access key", Env: []string{"AWS_SECRET_ACCESS_KEY", "TF_VAR_archival_secret_access_key"},
 		check: pattern(`^\S{20,128}$`, "an S3 secret access key is 20 to 128 characters without spaces")},
-	{Name: "ssh-public-key", Label: "Operators' SSH public key (installed on every server)", Public: true, Env: "TF_VAR_ssh_public_key",
+	{Name: "ssh-public-key", Label: "Operators' SSH public key (installed on every server)", Public: true, Env: []string{"TF_VAR_ssh_public_key"},
 		check: checkSSHPublicKey},
-	{Name: "admin-cidrs", Label: "Admin networks allowed to reach SSH and the Kubernetes API (CIDRs, comma-separated)", Public: true, Env: "TF_VAR_admin_cidrs",
+	{Name: "admin-cidrs", Label: "Admin networks allowed to reach SSH and the Kubernetes API (CIDRs, comma-separated)", Public: true, Env: []string{"TF_VAR_admin_cidrs"},
 		check: func(v string) string { _, why := parseCIDRs(v); return why }},
-	{Name: "state-passphrase", Label: "OpenTofu state encryption passphrase", Generated: true, Env: "TF_VAR_state_passphrase",
+	{Name: "state-passphrase", Label: "OpenTofu state encryption passphrase", Generated: true, Env: []string{"TF_VAR_state_passphrase"},
 		generate: base64.RawURLEncoding.EncodeToString,
 		Notice:   "save this passphrase now: it decrypts your OpenTofu state and is never shown again"},
-	{Name: "k3s-token", Label: "k3s cluster join token", Generated: true, Env: "TF_VAR_k3s_token",
+	{Name: "k3s-token", Label: "k3s cluster join token", Generated: true, Env: []string{"TF_VAR_k3s_token"},
 		generate: hex.EncodeToString,
 		Notice:   "save this token now: nodes join the clusters with it (keep it with the state passphrase); it is never shown again"},
 }
@@ -133,7 +135,9 @@ func tofuEnv(plain map[string]string) (env []string, passphrase string) {
 		if c.Name == "state-passphrase" {
 			passphrase = v
 		}
-		env = append(env, c.Env+"="+v)
+		for _, name := range c.Env {
+			env = append(env, name+"="+v)
+		}
 	}
 	return env, passphrase
 }
