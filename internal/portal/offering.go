@@ -23,7 +23,7 @@ type Offering struct {
 
 // titles are the portal's names of the offerings it knows how to render;
 // the journey speaks of "Tier-1 Postgres", not of cnpg.
-var titles = map[string]string{"PostgresClaim": "PostgreSQL"}
+var titles = map[string]string{"PostgresClaim": "PostgreSQL", "ValkeyClaim": "Valkey"}
 
 // Offerings lists the à la carte blueprints that have a thin claim the
 // portal can render (a claim it cannot turn into manifests would be a dead

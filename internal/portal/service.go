@@ -114,8 +114,9 @@ func (s *Service) Submit(ctx context.Context, req Request) (*platformv1.PortalRe
 		return nil, &ValidationError{Errs: errs}
 	}
 	team := s.team(req)
+	bp, _ := s.Catalog.Blueprint(req.Blueprint)
 	res, err := kind.Render(target, render.Claim{Name: req.Name, Namespace: req.Namespace, Values: values, Advanced: req.Advanced,
-		Labels: map[string]string{LabelRequest: key.Name, "app.kubernetes.io/managed-by": "catalyst"}})
+		Labels: map[string]string{LabelRequest: key.Name, "app.kubernetes.io/managed-by": "catalyst"}, Blueprint: bp})
 	if err != nil {
 		return nil, fmt.Errorf("render %s %s/%s: %w", o.ClaimKind, req.Namespace, req.Name, err)
 	}

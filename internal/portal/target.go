@@ -20,8 +20,8 @@ import (
 
 // TargetOf reads the instance a request lands in from a snapshot of the
 // instance repository: its tenant, regions (in instance.yaml's order, the
-// first primary, as the generator has it), registry mirror and archival
-// S3. Service.Submit then puts the active region first (WithActive).
+// first primary, as the generator has it), registry and chart mirrors
+// and archival S3. Service.Submit then puts the active region first (WithActive).
 func TargetOf(files map[string][]byte) (render.Target, error) {
 	raw, ok := files[generate.SpecFile]
 	if !ok {
@@ -33,7 +33,7 @@ func TargetOf(files map[string][]byte) (render.Target, error) {
 	}
 	instance.SetDefaults(in)
 	s := in.Spec
-	t := render.Target{Tenant: s.Tenant, Registry: flux.DefaultRegistry,
+	t := render.Target{Tenant: s.Tenant, Registry: flux.DefaultRegistry, ChartMirror: s.Mirror.Charts,
 		ArchivalEndpoint: s.Archival.Endpoint, ArchivalBucket: s.Archival.Bucket}
 	if s.Mirror.Registry != "" {
 		t.Registry = strings.TrimSuffix(s.Mirror.Registry, "/")

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
 
+	"github.com/openova-io/openova/internal/catalog"
 	"github.com/openova-io/openova/internal/generate/flux"
 )
 
@@ -22,6 +23,9 @@ type Target struct {
 	Regions []string
 	// Registry is the container registry base (the mirror when air-gapped).
 	Registry string
+	// ChartMirror replaces every Helm repository when air-gapped
+	// (instance.yaml spec.mirror.charts); empty: the blueprints' own.
+	ChartMirror string
 	// ArchivalEndpoint and ArchivalBucket are the archival S3 store.
 	ArchivalEndpoint, ArchivalBucket string
 }
@@ -39,6 +43,9 @@ type Claim struct {
 	Advanced map[string]any
 	// Labels go on every rendered object (the tracker finds them by these).
 	Labels map[string]string
+	// Blueprint is the claim's blueprint, for the kinds delivered by its
+	// chart (ValkeyClaim).
+	Blueprint *catalog.Blueprint
 }
 
 // Result is what a claim renders to.
@@ -55,7 +62,9 @@ type Result struct {
 	Ready ObjectRef
 	// SecretField is the dotted path in the Ready object's that the
 	// operator fills once it created ConnectionSecret: the tracker learns
-	// the Secret exists without any right to read Secrets.
+	// the Secret exists without any right to read Secrets. Empty when the
+	// Ready object cannot be Ready without the Secret (a HelmRelease whose
+	// pods mount it).
 	SecretField string
 }
 
@@ -71,7 +80,10 @@ type Kind struct {
 	Render func(t Target, c Claim) (*Result, error)
 }
 
-var kinds = map[string]Kind{"PostgresClaim": {Check: checkPostgres, Render: renderPostgres}}
+var kinds = map[string]Kind{
+	"PostgresClaim": {Check: checkPostgres, Render: renderPostgres},
+	"ValkeyClaim":   {Check: checkValkey, Render: renderValkey},
+}
 
 // Lookup returns the renderer of a claim kind.
 func Lookup(claimKind string) (Kind, bool) {

@@ -215,6 +215,9 @@ func (r *Reconciler) readObject(ctx context.Context, ref, secretField, namespace
 	k := r.kustomization()
 	res := resource{found: true, appliedByFlux: u.GetLabels()[fluxNameLabel] == k.Name && u.GetLabels()[fluxNamespaceLabel] == k.Namespace}
 	res.ready, res.reason, res.message = readyCondition(u)
+	// No field to read: the renderer said the object cannot be Ready
+	// without the Secret (a HelmRelease whose pods mount it).
+	res.secretCreated = secretField == ""
 	if secretField != "" {
 		v, _, _ := unstructured.NestedString(u.Object, strings.Split(secretField, ".")...)
 		res.secretCreated = v != ""

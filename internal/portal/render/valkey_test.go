@@ -1,0 +1,200 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/openova-io/openova/internal/catalog/catalogtest"
+)
+
+func valkeyValues(over map[string]any) map[string]any {
+	v := map[string]any{"tier": "tier-2", "ha": true, "backup": "rdb", "deletionProtection": false,
+		"networkProfile": "namespace", "size": "S", "evictionPolicy": "noeviction"}
+	for k, x := range over {
+		v[k] = x
+	}
+	return v
+}
+
+// valkeyCases are the claims whose rendering is pinned in
+// testdata/<name>.yaml (blueprint filled in by valkeyClaim).
+var valkeyCases = map[string]struct {
+	target Target
+	claim  Claim
+}{
+	"valkey-tier1-two-regions": {twoRegions, Claim{Name: "sessions", Namespace: "payments", Labels: labels,
+		Values: valkeyValues(map[string]any{"tier": "tier-1", "size": "M", "deletionProtection": true})}},
+	"valkey-cache-single-advanced": {Target{Tenant: "acme", Regions: []string{"fsn"}, Registry: "harbor.acme.internal/mirror",
+		ChartMirror: "oci://harbor.acme.internal/charts"}, Claim{Name: "page-cache", Namespace: "risk", Labels: labels,
+		Values:   valkeyValues(map[string]any{"ha": false, "backup": "none", "networkProfile": "cluster", "evictionPolicy": "allkeys-lru"}),
+		Advanced: map[string]any{"tls": map[string]any{"enabled": true}}}},
+}
+
+func valkeyClaim(t *testing.T, c Claim) Claim {
+	t.Helper()
+	b, ok := catalogtest.Embedded(t).Blueprint("valkey")
+	if !ok {
+		t.Fatal("no valkey blueprint in the catalog")
+	}
+	c.Blueprint = b
+	return c
+}
+
+func TestGoldenValkey(t *testing.T) {
+	for name, tc := range valkeyCases {
+		t.Run(name, func(t *testing.T) {
+			res, err := renderValkey(tc.target, valkeyClaim(t, tc.claim))
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, err := res.Files(tc.claim.Namespace, tc.claim.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			paths := make([]string, 0, len(files))
+			for p := range files {
+				paths = append(paths, p)
+			}
+			slices.Sort(paths)
+			got.WriteString("# connection secret: " + res.ConnectionSecret + "\n")
+			for _, p := range paths {
+				got.WriteString("# ==> " + p + "\n")
+				got.Write(files[p])
+			}
+			golden := filepath.Join("testdata", name+".yaml")
+			if *update {
+				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./internal/portal/render -run TestGolden -update)", err)
+			}
+			if !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("%s differs from the rendering; inspect with -update and git diff:\n%s", golden, got.String())
+			}
+		})
+	}
+}
+
+func hrValues(t *testing.T, objs []map[string]any) map[string]any {
+	t.Helper()
+	return find(t, objs, "HelmRelease")["spec"].(map[string]any)["values"].(map[string]any)
+}
+
+func TestValkeyMapping(t *testing.T) {
+	tc := valkeyCases["valkey-tier1-two-regions"]
+	res, err := renderValkey(tc.target, valkeyClaim(t, tc.claim))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Objects) != 2 || res.ConnectionSecret != "sessions-valkey-users" || res.SecretField != "" ||
+		res.Ready != (ObjectRef{"helm.toolkit.fluxcd.io/v2", "HelmRelease", "payments", "sessions"}) {
+		t.Fatalf("regions %d, secret %q, field %q, ready %+v", len(res.Objects), res.ConnectionSecret, res.SecretField, res.Ready)
+	}
+	hr := find(t, res.Objects["fsn"], "HelmRelease")
+	spec := hr["spec"].(map[string]any)
+	if spec["releaseName"] != "sessions" || spec["targetNamespace"] != "payments" || hr["metadata"].(map[string]any)["namespace"] != "payments" {
+		t.Errorf("release %v into %v, object in %v", spec["releaseName"], spec["targetNamespace"], hr["metadata"])
+	}
+	chart := spec["chart"].(map[string]any)["spec"].(map[string]any)
+	src := find(t, res.Objects["fsn"], "HelmRepository")
+	if chart["chart"] != "valkey" || chart["version"] != "0.11.0" || chart["sourceRef"].(map[string]any)["name"] != "sessions" ||
+		src["spec"].(map[string]any)["url"] != "https://valkey.io/valkey-helm/" {
+		t.Errorf("the platform's chart and source: %v, %v", chart, src["spec"])
+	}
+	if hr["metadata"].(map[string]any)["annotations"].(map[string]any)[PruneAnnotation] != "disabled" {
+		t.Error("deletionProtection keeps the release when its file leaves Git")
+	}
+	v := hrValues(t, res.Objects["fsn"])
+	if v["auth"].(map[string]any)["usersExistingSecret"] != "sessions-valkey-users" || v["global"].(map[string]any)["imageRegistry"] != "ghcr.io/openova-io/mirror" {
+		t.Errorf("auth %v global %v", v["auth"], v["global"])
+	}
+	if r := v["resources"].(map[string]any); r["limits"].(map[string]any)["memory"] != "1Gi" {
+		t.Errorf("size M: resources %v", r)
+	}
+	primaryConf, replicaConf := v["valkeyConfig"].(string), hrValues(t, res.Objects["hel"])["valkeyConfig"].(string)
+	if !strings.Contains(primaryConf, "maxmemory 858993459\n") || !strings.Contains(primaryConf, "maxmemory-policy noeviction\n") || strings.Contains(primaryConf, "replicaof") {
+		t.Errorf("primary valkeyConfig:\n%s", primaryConf)
+	}
+	if !strings.Contains(replicaConf, "replicaof sessions-fsn.payments.svc 6379\n") || !strings.Contains(replicaConf, "primaryuser replication\n") {
+		t.Errorf("peer valkeyConfig:\n%s", replicaConf)
+	}
+	if find(t, res.Objects["fsn"], "PushSecret") == nil || find(t, res.Objects["hel"], "ExternalSecret")["spec"].(map[string]any)["secretStoreRef"].(map[string]any)["name"] != "openbao-hel" {
+		t.Error("the peer reads the primary's users from its own OpenBao")
+	}
+	for _, o := range res.Objects["hel"] {
+		if o["kind"] == "Password" {
+			t.Error("the peer region must not generate other passwords")
+		}
+	}
+	svc := find(t, res.Objects["hel"], "Service")
+	if sel := svc["spec"].(map[string]any)["selector"].(map[string]any); sel["statefulset.kubernetes.io/pod-name"] != "sessions-valkey-0" || sel[regionLabel] != "fsn" {
+		t.Errorf("global Service selector %v", sel)
+	}
+
+	one := valkeyCases["valkey-cache-single-advanced"]
+	single, err := renderValkey(one.target, valkeyClaim(t, one.claim))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := hrValues(t, single.Objects["fsn"])
+	if sv["replica"].(map[string]any)["enabled"] != false || sv["dataStorage"].(map[string]any)["enabled"] != false ||
+		sv["tls"].(map[string]any)["enabled"] != true || !strings.Contains(sv["valkeyConfig"].(string), `save ""`) {
+		t.Errorf("ha false, backup none, Advanced tls: %v", sv)
+	}
+	hs := find(t, single.Objects["fsn"], "HelmRelease")["spec"].(map[string]any)
+	if ref := hs["chartRef"].(map[string]any); ref["kind"] != "OCIRepository" || ref["name"] != "page-cache" {
+		t.Errorf("air-gapped chart mirror: chartRef %v", ref)
+	}
+}
+
+func TestCheckValkey(t *testing.T) {
+	errs := checkValkey(valkeyValues(map[string]any{"tier": "tier-1", "ha": false}), 2)
+	if len(errs) != 1 || errs[0].Field != "values.ha" || !strings.Contains(errs[0].Detail, "set ha: true or choose tier-2") {
+		t.Fatalf("errs = %v", errs)
+	}
+	if errs := checkValkey(valkeyValues(map[string]any{"tier": "tier-1"}), 2); len(errs) != 0 {
+		t.Fatalf("tier-1 with ha: %v", errs)
+	}
+}
+
+// Every object the Valkey claims render is accepted by a real
+// kube-apiserver with the Flux, External Secrets and core schemas.
+func TestValkeyObjectsAreAccepted(t *testing.T) {
+	ctx := context.Background()
+	checked := map[string]int{}
+	for name, tc := range valkeyCases {
+		res, err := renderValkey(tc.target, valkeyClaim(t, tc.claim))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env.EnsureNamespace(ctx, tc.claim.Namespace); err != nil {
+			t.Fatal(err)
+		}
+		for region, objs := range res.Objects {
+			for _, o := range objs {
+				u := &unstructured.Unstructured{Object: o}
+				if err := env.ServerSideDryRun(ctx, u); err != nil {
+					t.Errorf("%s/%s: %v", name, region, err)
+				}
+				checked[u.GetKind()]++
+			}
+		}
+	}
+	for _, k := range []string{"HelmRelease", "HelmRepository", "OCIRepository", "Password", "ExternalSecret", "PushSecret", "Service", "NetworkPolicy"} {
+		if checked[k] == 0 {
+			t.Errorf("no %s was dry-run", k)
+		}
+	}
+	t.Logf("dry-run accepted: %v", checked)
+}
