@@ -183,11 +183,9 @@ spec:
   - {name: ledger-b, connectionParameters: {host: ledger-b}}
 `, failoverv1.FollowActiveRegionLabel))
 
-	fg = a.group(t)
-	fg.Spec.Switchover = &failoverv1.SwitchoverRequest{ID: "drill-sel", Target: "b", By: "alice@bank.example"}
-	if err := env.Client.Update(context.Background(), fg); err != nil {
-		t.Fatal(err)
-	}
+	a.updateSpec(t, func(fg *failoverv1.FailoverGroup) {
+		fg.Spec.Switchover = &failoverv1.SwitchoverRequest{ID: "drill-sel", Target: "b", By: "alice@bank.example"}
+	})
 	fgb := b.waitState(t, failoverv1.StateActive)
 	a.waitState(t, failoverv1.StateStandby)
 	if pa, pb := primaryOf(t, "team-sel-a", "orders"), primaryOf(t, "team-sel-b", "orders"); pa != "orders-b" || pb != "orders-b" {

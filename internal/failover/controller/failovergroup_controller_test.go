@@ -16,6 +16,7 @@ import (
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -143,6 +144,24 @@ func (r *region) group(t *testing.T) *failoverv1.FailoverGroup {
 	return &fg
 }
 
+// updateSpec writes a change to the FailoverGroup's spec as a person (or
+// `catalyst failover`) would: read, change, write, and on a conflict read
+// again and retry. A running controller patches the status on every
+// renewal, so a write of a copy read a moment earlier can be refused with
+// a conflict; writing that copy without a retry made these tests fail
+// now and then (about one run in twelve) under CPU load.
+func (r *region) updateSpec(t *testing.T, mutate func(*failoverv1.FailoverGroup)) {
+	t.Helper()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		fg := r.group(t)
+		mutate(fg)
+		return env.Client.Update(context.Background(), fg)
+	})
+	if err != nil {
+		t.Fatalf("update FailoverGroup %s/shop: %v", r.ns, err)
+	}
+}
+
 func (r *region) waitState(t *testing.T, want failoverv1.State) *failoverv1.FailoverGroup {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -218,21 +237,15 @@ func TestFailoverGroupAutomaticAndSwitchover(t *testing.T) {
 
 	// Region b's lease is a different one (per-namespace lease names keep
 	// the tests independent), so make b follow a's lease instead.
-	fgb := b.group(t)
-	fgb.Spec.Witness.LeaseName = "shop-sw-a"
-	if err := env.Client.Update(context.Background(), fgb); err != nil {
-		t.Fatal(err)
-	}
+	b.updateSpec(t, func(fg *failoverv1.FailoverGroup) { fg.Spec.Witness.LeaseName = "shop-sw-a" })
 	b.run(t, url, "shop-sw-a")
 	b.waitState(t, failoverv1.StateStandby)
 	waitFor(t, "region b's layers deactivated at a's epoch", func() bool { return !b.gateReady(t) && b.cnpgPrimary(t) == "pg-a" })
 
-	fg = a.group(t)
-	fg.Spec.Switchover = &failoverv1.SwitchoverRequest{ID: "drill-1", Target: "b", By: "alice@bank.example", At: &metav1.Time{Time: time.Now()}}
-	if err := env.Client.Update(context.Background(), fg); err != nil {
-		t.Fatal(err)
-	}
-	fgb = b.waitState(t, failoverv1.StateActive)
+	a.updateSpec(t, func(fg *failoverv1.FailoverGroup) {
+		fg.Spec.Switchover = &failoverv1.SwitchoverRequest{ID: "drill-1", Target: "b", By: "alice@bank.example", At: &metav1.Time{Time: time.Now()}}
+	})
+	fgb := b.waitState(t, failoverv1.StateActive)
 	if fgb.Status.Epoch != 2 {
 		t.Fatalf("after switchover b holds epoch %d, want 2", fgb.Status.Epoch)
 	}
@@ -277,19 +290,16 @@ func TestFailoverGroupApproval(t *testing.T) {
 		t.Fatal("gate ready before approval")
 	}
 	// An approval of another epoch is not handed on.
-	fg.Spec.Approval = &failoverv1.Approval{Epoch: 7, By: "mallory", Decision: failoverv1.DecisionApprove}
-	if err := env.Client.Update(context.Background(), fg); err != nil {
-		t.Fatal(err)
-	}
+	a.updateSpec(t, func(fg *failoverv1.FailoverGroup) {
+		fg.Spec.Approval = &failoverv1.Approval{Epoch: 7, By: "mallory", Decision: failoverv1.DecisionApprove}
+	})
 	time.Sleep(time.Second)
 	if got := a.group(t).Status.State; got != failoverv1.StateAwaitingApproval {
 		t.Fatalf("approval of epoch 7 moved the state to %s", got)
 	}
-	fg = a.group(t)
-	fg.Spec.Approval = &failoverv1.Approval{Epoch: 1, By: "alice@bank.example", Decision: failoverv1.DecisionApprove}
-	if err := env.Client.Update(context.Background(), fg); err != nil {
-		t.Fatal(err)
-	}
+	a.updateSpec(t, func(fg *failoverv1.FailoverGroup) {
+		fg.Spec.Approval = &failoverv1.Approval{Epoch: 1, By: "alice@bank.example", Decision: failoverv1.DecisionApprove}
+	})
 	fg = a.waitState(t, failoverv1.StateActive)
 	ap := history(fg, failoverv1.HistoryApproval)
 	if len(ap) != 1 || ap[0].Who != "alice@bank.example" || ap[0].Epoch != 1 {
@@ -318,11 +328,7 @@ func TestFailoverGroupRPOGuardAsksForApproval(t *testing.T) {
 func TestFailoverGroupInvalidSpec(t *testing.T) {
 	url := startWitness(t)
 	a := setupRegion(t, "bad-a", "a", "b", url, "automatic", 0)
-	fg := a.group(t)
-	fg.Spec.PeerRegion = "c"
-	if err := env.Client.Update(context.Background(), fg); err != nil {
-		t.Fatal(err)
-	}
+	a.updateSpec(t, func(fg *failoverv1.FailoverGroup) { fg.Spec.PeerRegion = "c" })
 	a.run(t, url, "shop-bad-a")
 	waitFor(t, "Stalled condition", func() bool {
 		c := apimeta.FindStatusCondition(a.group(t).Status.Conditions, ConditionStalled)

@@ -187,11 +187,13 @@ func (r *Runner) untilWakeup() time.Duration {
 func (r *Runner) step(ctx context.Context, ev fsm.Event) {
 	acts := r.m.Step(r.clock(), ev)
 	st := r.m.Status()
+	// Metrics before the status: whoever has read a status (/status, the
+	// reconciler) then finds /metrics at least as new, never older.
+	r.metrics.observe(st, r.clock())
 	r.mu.Lock()
 	r.status = st
 	stepDown := r.peerHeldHigher(st)
 	r.mu.Unlock()
-	r.metrics.observe(st, r.clock())
 	for _, a := range acts {
 		switch a := a.(type) {
 		case fsm.Send:
