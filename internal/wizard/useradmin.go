@@ -26,23 +26,31 @@ func ParseRole(s string) (Role, error) {
 
 // UserAdmin is the Store's side of user administration. Every call takes
 // the admin's organisation and never reaches another's users (ENOTFOUND).
-// The changes keep at least one enabled admin in the organisation, checked
-// in the same transaction as the change (serialised per organisation, so
-// two admins demoting each other on two replicas cannot both succeed):
-// otherwise ECONFLICT and nothing changes.
+// A change is made by actor (a user ID), who must still be an enabled
+// admin of the organisation when it is made (EFORBIDDEN otherwise), and
+// keeps at least one enabled admin in the organisation (ECONFLICT
+// otherwise): both checked in the change's transaction, serialised per
+// organisation, so two admins demoting each other on two replicas cannot
+// both succeed.
 type UserAdmin interface {
 	// Users lists the organisation's users by name.
 	Users(ctx context.Context, orgID string) ([]*User, error)
 	// OrgUser is one user of the organisation.
 	OrgUser(ctx context.Context, orgID, id string) (*User, error)
-	SetUserRole(ctx context.Context, orgID, id string, role Role) error
+	SetUserRole(ctx context.Context, orgID, actor, id string, role Role) error
 	// SetUserDisabled disables the user at at and deletes their sessions,
 	// or re-enables them when at is zero.
-	SetUserDisabled(ctx context.Context, orgID, id string, at time.Time) error
+	SetUserDisabled(ctx context.Context, orgID, actor, id string, at time.Time) error
 	// DeleteUser removes the user and their sessions.
-	DeleteUser(ctx context.Context, orgID, id string) error
+	DeleteUser(ctx context.Context, orgID, actor, id string) error
 	// RecordLogin sets the user's last sign-in (never moved back).
 	RecordLogin(ctx context.Context, id string, at time.Time) error
+}
+
+// NotAdmin is the refusal of a user administration by someone who is not
+// (or no longer) an admin of the organisation.
+func NotAdmin() *Error {
+	return Errorf(EFORBIDDEN, "only an admin of your organisation manages its users")
 }
 
 // LastAdmin is the refusal of a change that would leave an organisation
@@ -69,7 +77,7 @@ const (
 // itself out by a slip.
 func MayChange(actor, target *User, change UserChange, role Role) error {
 	if actor.Role != RoleAdmin || actor.OrgID != target.OrgID {
-		return Errorf(EFORBIDDEN, "only an admin of your organisation manages its users")
+		return NotAdmin()
 	}
 	self := actor.ID == target.ID
 	switch change {

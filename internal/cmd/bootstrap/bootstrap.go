@@ -263,29 +263,42 @@ func firstAdmin(ctx context.Context, opts *Options, s wizard.Store) error {
 }
 
 func newCmdAddUser(f *factory.Factory) *cobra.Command {
-	var dataDir, org, name string
+	var dataDir, org, name, role string
 	cmd := &cobra.Command{
-		Use:   "add-user --org ORG --name NAME",
+		Use:   "add-user --org ORG --name NAME [--role admin|member]",
 		Short: "Add a local user to an organisation (created if missing); its password is printed once",
+		Long: "Add a local user to an organisation (created if missing); its password is printed once.\n" +
+			"The first user of a new organisation is its admin; later ones are members unless --role admin.\n" +
+			"Admins manage the organisation's users on the wizard's Users page (/users).",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if role != "" {
+				if _, err := wizard.ParseRole(role); err != nil {
+					return fmt.Errorf("--role: %w", err)
+				}
+			}
 			ctx := context.Background()
 			e, err := open(ctx, dataDir)
 			if err != nil {
 				return err
 			}
 			defer e.store.Close()
-			pw, err := wizard.AddLocalUser(ctx, e.store, org, name, "", time.Now())
+			pw, err := wizard.AddLocalUserAs(ctx, e.store, org, name, "", wizard.Role(role), time.Now())
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(f.IOStreams.Out, "user %s in organisation %s; password, shown once: %s\n", name, org, pw)
+			u, err := e.store.UserByName(ctx, name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IOStreams.Out, "user %s (%s) in organisation %s; password, shown once: %s\n", name, u.Role, org, pw)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", DefaultDataDir(), "directory of the wizard's database and key")
 	cmd.Flags().StringVar(&org, "org", "", "organisation (created if missing)")
 	cmd.Flags().StringVar(&name, "name", "", "user name")
+	cmd.Flags().StringVar(&role, "role", "", "admin or member (default: admin for a new organisation's first user, member otherwise)")
 	_ = cmd.MarkFlagRequired("org")
 	_ = cmd.MarkFlagRequired("name")
 	return cmd

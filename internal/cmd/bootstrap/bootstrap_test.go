@@ -90,3 +90,33 @@ func TestApplyLeaseTooShort(t *testing.T) {
 		t.Fatalf("--apply-lease 100ms = %v", err)
 	}
 }
+
+// TestAddUserRoles: a new organisation's first user is its admin, later
+// ones members unless --role admin; an unknown role names the flag.
+func TestAddUserRoles(t *testing.T) {
+	t.Setenv(DatabaseEnv, "")
+	t.Setenv("CATALYST_WIZARD_KEY", "")
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--org", "acme", "--name", "jane"}, "user jane (admin) in organisation acme"},
+		{[]string{"--org", "acme", "--name", "joe"}, "user joe (member) in organisation acme"},
+		{[]string{"--org", "acme", "--name", "kim", "--role", "admin"}, "user kim (admin) in organisation acme"},
+		{[]string{"--org", "acme", "--name", "lee", "--role", "owner"}, `--role: role "owner": use admin or member`},
+	} {
+		streams, _, out, _ := iostreams.Test()
+		cmd := NewCmdBootstrap(&factory.Factory{IOStreams: streams}, nil)
+		cmd.SilenceUsage, cmd.SilenceErrors = true, true
+		cmd.SetArgs(append([]string{"add-user", "--data-dir", dir}, tc.args...))
+		err := cmd.Execute()
+		got := out.String()
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("add-user %v: %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}

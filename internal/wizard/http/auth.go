@@ -110,6 +110,19 @@ func (s *Server) authPage(h func(http.ResponseWriter, *http.Request)) http.Handl
 	})
 }
 
+// authForm wraps a page's form post: a missing session or CSRF token is
+// shown as an error page (a redirect would lose the refusal).
+func (s *Server) authForm(h func(http.ResponseWriter, *http.Request)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticate(r)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+}
+
 // signIn checks a local password, rate limited per client address and per
 // user name, and starts a session.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password string) error {
@@ -143,6 +156,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password s
 	if err := s.Store.ResetLoginFailures(r.Context(), user); err != nil {
 		return fmt.Errorf("reset sign-in failures: %w", err)
 	}
+	if err := s.enabled(r, u, ip); err != nil {
+		return err
+	}
 	return s.startSession(w, r, u)
 }
 
@@ -150,6 +166,16 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password s
 // organisation's trail, with the client address (never the password).
 func (s *Server) auditSignIn(r *http.Request, u *wizard.User, action, ip string) {
 	s.audit(r.Context(), &principal{user: u, session: &wizard.Session{OrgID: u.OrgID}}, action, "from "+ip)
+}
+
+// enabled refuses a disabled user's sign-in, told only once the password
+// (or the issuer) has proved who they are, and audits it.
+func (s *Server) enabled(r *http.Request, u *wizard.User, from string) error {
+	if u.Disabled.IsZero() {
+		return nil
+	}
+	s.auditSignIn(r, u, "login.disabled", from)
+	return wizard.Errorf(wizard.EFORBIDDEN, "your account is disabled; an admin of your organisation can enable it")
 }
 
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *wizard.User) error {
@@ -164,6 +190,9 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *wizard.
 	sess := &wizard.Session{TokenHash: hashToken(tok), UserID: u.ID, OrgID: u.OrgID, CSRF: csrf, Expires: s.Now().Add(s.SessionTTL)}
 	if err := s.Store.CreateSession(r.Context(), sess); err != nil {
 		return err
+	}
+	if err := s.Store.RecordLogin(r.Context(), u.ID, s.Now()); err != nil {
+		return fmt.Errorf("record the sign-in: %w", err)
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: tok, Path: "/", Expires: sess.Expires, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
 	s.audit(r.Context(), &principal{user: u, session: sess}, "login", u.Name)
@@ -214,7 +243,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) sessionInfo(w http.ResponseWriter, r *http.Request) {
 	p := who(r)
-	writeJSON(w, http.StatusOK, map[string]any{"user": p.user.Name, "org": p.session.OrgID, "csrf": p.session.CSRF, "expires": p.session.Expires})
+	writeJSON(w, http.StatusOK, map[string]any{"user": p.user.Name, "role": p.user.Role, "org": p.session.OrgID, "csrf": p.session.CSRF, "expires": p.session.Expires})
 }
 
 func sameOrigin(origin, host string) bool {

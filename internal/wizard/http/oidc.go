@@ -59,6 +59,9 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		u, err = s.oidcUser(r.Context(), id)
 	}
 	if err == nil {
+		err = s.enabled(r, u, "single sign-on")
+	}
+	if err == nil {
 		err = s.startSession(w, r, u)
 	}
 	if err != nil {
@@ -81,12 +84,7 @@ func (s *Server) oidcUser(ctx context.Context, c oidclogin.Identity) (*wizard.Us
 	if orgName == "" {
 		return nil, wizard.Errorf(wizard.EFORBIDDEN, "single sign-on: %s is in no organisation of this wizard; an admin maps its email domain (--oidc-org-by-email-domain) or group (--oidc-org-by-group)", c.DisplayName())
 	}
-	org, err := s.Store.OrgByName(ctx, orgName)
-	if wizard.ErrorCode(err) == wizard.ENOTFOUND {
-		id, _ := wizard.NewID(s.Random)
-		org = &wizard.Org{ID: id, Name: orgName, Created: s.Now()}
-		err = s.Store.CreateOrg(ctx, org)
-	}
+	org, created, err := wizard.OrgFor(ctx, s.Store, orgName, s.Random, s.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +92,7 @@ func (s *Server) oidcUser(ctx context.Context, c oidclogin.Identity) (*wizard.Us
 	if err != nil {
 		return nil, err
 	}
-	u = &wizard.User{ID: id, OrgID: org.ID, Name: c.DisplayName(), Issuer: c.Issuer, Subject: c.Subject, Created: s.Now()}
+	u = &wizard.User{ID: id, OrgID: org.ID, Name: c.DisplayName(), Issuer: c.Issuer, Subject: c.Subject, Role: wizard.DefaultRole(created), Created: s.Now()}
 	if err := s.Store.CreateUser(ctx, u); err != nil {
 		if wizard.ErrorCode(err) == wizard.ECONFLICT {
 			return nil, wizard.Errorf(wizard.ECONFLICT, "single sign-on: a user named %s already exists; an admin renames or removes it", u.Name)

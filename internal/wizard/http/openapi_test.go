@@ -29,7 +29,7 @@ func TestOpenAPIKeptInRepository(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	route := regexp.MustCompile(`"(GET|POST|PUT|DELETE) (/api/v1/[^"]+)"`)
+	route := regexp.MustCompile(`"(GET|POST|PUT|PATCH|DELETE) (/api/v1/[^"]+)"`)
 	for _, m := range route.FindAllStringSubmatch(string(src), -1) {
 		path := strings.ReplaceAll(m[2], "...}", "}")
 		if doc.Paths[path][strings.ToLower(m[1])] == nil {

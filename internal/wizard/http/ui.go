@@ -75,6 +75,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, page string, dat
 	if p, ok := r.Context().Value(principalKey{}).(*principal); ok {
 		data["User"] = p.user.Name
 		data["CSRF"] = p.session.CSRF
+		data["Admin"] = p.user.Role == wizard.RoleAdmin
 	}
 	data["Page"] = page
 	data["SSO"] = s.OIDC != nil

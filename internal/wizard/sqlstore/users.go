@@ -31,26 +31,27 @@ func (s *Store) OrgUser(ctx context.Context, orgID, id string) (*wizard.User, er
 }
 
 // SetUserRole implements wizard.UserAdmin.
-func (s *Store) SetUserRole(ctx context.Context, orgID, id string, role wizard.Role) error {
-	return s.changeUser(ctx, orgID, id, `UPDATE users SET role = ? WHERE org_id = ? AND id = ?`, string(role), orgID, id)
+func (s *Store) SetUserRole(ctx context.Context, orgID, actor, id string, role wizard.Role) error {
+	return s.changeUser(ctx, orgID, actor, id, `UPDATE users SET role = ? WHERE org_id = ? AND id = ?`, string(role), orgID, id)
 }
 
 // SetUserDisabled implements wizard.UserAdmin.
-func (s *Store) SetUserDisabled(ctx context.Context, orgID, id string, at time.Time) error {
-	return s.changeUser(ctx, orgID, id, `UPDATE users SET disabled_at = ? WHERE org_id = ? AND id = ?`, nsOpt(at), orgID, id)
+func (s *Store) SetUserDisabled(ctx context.Context, orgID, actor, id string, at time.Time) error {
+	return s.changeUser(ctx, orgID, actor, id, `UPDATE users SET disabled_at = ? WHERE org_id = ? AND id = ?`, nsOpt(at), orgID, id)
 }
 
 // DeleteUser implements wizard.UserAdmin.
-func (s *Store) DeleteUser(ctx context.Context, orgID, id string) error {
-	return s.changeUser(ctx, orgID, id, `DELETE FROM users WHERE org_id = ? AND id = ?`, orgID, id)
+func (s *Store) DeleteUser(ctx context.Context, orgID, actor, id string) error {
+	return s.changeUser(ctx, orgID, actor, id, `DELETE FROM users WHERE org_id = ? AND id = ?`, orgID, id)
 }
 
 // changeUser runs one change of a user in a transaction that first locks
 // the organisation's row (PostgreSQL: a row lock other replicas' changes
 // of the same organisation wait for; SQLite: the database's one writer),
-// then checks that an enabled admin is left. The user's sessions go
+// then checks that actor is an enabled admin of it, and afterwards that an
+// enabled admin is left. The user's sessions go
 // whenever they are disabled or removed, in the same transaction.
-func (s *Store) changeUser(ctx context.Context, orgID, id, change string, args ...any) error {
+func (s *Store) changeUser(ctx context.Context, orgID, actor, id, change string, args ...any) error {
 	tx, err := s.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -62,6 +63,14 @@ func (s *Store) changeUser(ctx context.Context, orgID, id, change string, args .
 	}
 	if err := mustAffect(res, "organisation"); err != nil {
 		return err
+	}
+	var ok int
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM users WHERE org_id = ? AND id = ? AND role = ? AND disabled_at = 0`),
+		orgID, actor, string(wizard.RoleAdmin)).Scan(&ok); err != nil {
+		return err
+	}
+	if ok == 0 {
+		return wizard.NotAdmin()
 	}
 	var name string
 	if err := tx.QueryRowContext(ctx, s.q(`SELECT name FROM users WHERE org_id = ? AND id = ?`), orgID, id).Scan(&name); err != nil {

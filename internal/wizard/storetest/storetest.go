@@ -57,7 +57,7 @@ func seed(t *testing.T, s wizard.Store, org string) (*wizard.Org, *wizard.User) 
 	if err := s.CreateOrg(ctx, o); err != nil {
 		t.Fatalf("CreateOrg(%s): %v", org, err)
 	}
-	u := &wizard.User{ID: "user-" + org, OrgID: o.ID, Name: org + "-admin", PasswordHash: "$2a$hash", Created: t0}
+	u := &wizard.User{ID: "user-" + org, OrgID: o.ID, Name: org + "-admin", PasswordHash: "$2a$hash", Role: wizard.RoleAdmin, Created: t0}
 	if err := s.CreateUser(ctx, u); err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}

@@ -120,6 +120,7 @@ document.addEventListener("submit", (ev) => {
   const form = ev.target;
   if (form.dataset.step) { ev.preventDefault(); submitStep(form); }
   else if (form.hasAttribute("data-credentials")) { ev.preventDefault(); submitCredentials(form); }
+  else if (form.dataset.confirm && !confirm(form.dataset.confirm)) ev.preventDefault();
 });
 
 document.addEventListener("click", async (ev) => {
