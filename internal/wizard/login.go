@@ -57,6 +57,10 @@ type LoginThrottle interface {
 	RecordLoginFailure(ctx context.Context, key string, at, restartAt time.Time) (LoginCounter, error)
 	// ResetLoginFailures forgets key's failures (a successful sign-in).
 	ResetLoginFailures(ctx context.Context, key string) error
+	// RefundLoginFailure takes back one failure of key, if it has any (a
+	// sign-in counted before its password was checked proved right); the
+	// last failure's time stays.
+	RefundLoginFailure(ctx context.Context, key string) error
 	// PruneLoginFailures deletes the counters whose last failure is at or
 	// before staleAt and returns how many it deleted.
 	PruneLoginFailures(ctx context.Context, staleAt time.Time) (int64, error)

@@ -145,7 +145,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password s
 		return tooMany(now, until)
 	}
 	if err != nil || u.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		if ferr := s.throttle.fail(r.Context(), now, ipKey(ip)); ferr != nil {
+		if ferr := s.throttle.fail(r.Context(), now); ferr != nil {
 			return ferr
 		}
 		if err == nil { // an unknown name belongs to no organisation's trail
@@ -153,8 +153,8 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password s
 		}
 		return wizard.Errorf(wizard.EUNAUTHORIZED, "wrong user name or password")
 	}
-	if err := s.Store.ResetLoginFailures(r.Context(), user); err != nil {
-		return fmt.Errorf("reset sign-in failures: %w", err)
+	if err := s.throttle.succeed(r.Context(), ipKey(ip), user); err != nil {
+		return err
 	}
 	if err := s.enabled(r, u, ip); err != nil {
 		return err

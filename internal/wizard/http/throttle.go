@@ -20,13 +20,12 @@ type throttle struct {
 
 // admit decides whether a sign-in may check its password, and returns the
 // end of the lockout when it may not. A locked-out address or name is
-// refused. Otherwise the attempt is counted as a failure of the name
-// before its password is checked (the caller resets the name when it
-// proves right): the count is one atomic statement, so of a burst of
-// sign-ins on every replica at once only the first MaxFailures get to
-// check a password. The address is counted after the check (fail), so
-// that other people's successful sign-ins from a shared proxy address
-// never add to it.
+// refused. Otherwise the attempt is counted as a failure of the address,
+// then of the name, before its password is checked (the caller takes the
+// count back when it proves right: refund): each count is one atomic
+// statement, so of a burst of sign-ins on every replica at once only the
+// first MaxFailures of an address, whatever names they try, and of a
+// name, from whatever addresses, get to check a password.
 func (t throttle) admit(ctx context.Context, now time.Time, ip, user string) (time.Time, error) {
 	var latest time.Time
 	for _, k := range []string{ip, user} {
@@ -41,25 +40,35 @@ func (t throttle) admit(ctx context.Context, now time.Time, ip, user string) (ti
 	if !latest.IsZero() {
 		return latest, nil
 	}
-	c, err := t.store.RecordLoginFailure(ctx, user, now, t.policy.RestartAt(now))
-	if err != nil {
-		return time.Time{}, fmt.Errorf("record a sign-in attempt: %w", err)
-	}
-	if c.Failures > t.policy.MaxFailures { // others of a burst came first
-		until, _ := t.policy.BlockedUntil(c, now)
-		return until, nil
+	for _, k := range []string{ip, user} {
+		c, err := t.store.RecordLoginFailure(ctx, k, now, t.policy.RestartAt(now))
+		if err != nil {
+			return time.Time{}, fmt.Errorf("record a sign-in attempt: %w", err)
+		}
+		if c.Failures > t.policy.MaxFailures { // others of a burst came first
+			until, _ := t.policy.BlockedUntil(c, now)
+			return until, nil
+		}
 	}
 	return time.Time{}, nil
 }
 
-// fail counts a failed sign-in on each key, then prunes stale counters so
-// the table holds only the keys that failed within the policy's window.
-func (t throttle) fail(ctx context.Context, now time.Time, keys ...string) error {
-	for _, k := range keys {
-		if _, err := t.store.RecordLoginFailure(ctx, k, now, t.policy.RestartAt(now)); err != nil {
-			return fmt.Errorf("record a failed sign-in: %w", err)
-		}
+// succeed takes back what admit counted for a sign-in that proved right:
+// the name's failures are forgotten, the address's one count is refunded
+// (other people's sign-ins through a shared proxy never add to it).
+func (t throttle) succeed(ctx context.Context, ip, user string) error {
+	if err := t.store.ResetLoginFailures(ctx, user); err != nil {
+		return fmt.Errorf("reset sign-in failures: %w", err)
 	}
+	if err := t.store.RefundLoginFailure(ctx, ip); err != nil {
+		return fmt.Errorf("refund a sign-in attempt: %w", err)
+	}
+	return nil
+}
+
+// fail prunes stale counters after a wrong password (admit has counted
+// it), so the table holds only the keys that failed within the window.
+func (t throttle) fail(ctx context.Context, now time.Time) error {
 	if _, err := t.store.PruneLoginFailures(ctx, t.policy.StaleAt(now)); err != nil {
 		return fmt.Errorf("prune sign-in failures: %w", err)
 	}

@@ -3,6 +3,7 @@ package http_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -147,5 +148,82 @@ func TestSignInBurstAcrossReplicas(t *testing.T) {
 	}
 	if actions["login.failed"] != 5 || actions["login.refused"] != n-5 {
 		t.Fatalf("trail = %s; want 5 login.failed, %d login.refused", data, n-5)
+	}
+}
+
+// TestAddressBudgetSpansNames: every failed sign-in from one address
+// counts against it whatever name it tries: five wrong passwords for five
+// different names lock the address out (429, Retry-After), even for the
+// right password of a sixth name, across a restart (the count is in the
+// store). Successful sign-ins never use the address's budget.
+func TestAddressBudgetSpansNames(t *testing.T) {
+	h := newHarness(t)
+	for i := 0; i < 8; i++ {
+		h.client().mustLogin("admin", adminPassword)
+	}
+	for i := 0; i < 5; i++ {
+		if code := h.client().login(fmt.Sprintf("guess-%d", i), "guessed-password"); code != http.StatusUnauthorized {
+			t.Fatalf("wrong sign-in #%d = %d, want 401", i+1, code)
+		}
+		h.now.set(h.now.get().Add(time.Minute))
+	}
+	res, body := postLogin(t, h, "admin", adminPassword)
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "840" || !strings.Contains(body, "try again in 14 minutes") {
+		t.Fatalf("a sixth name from the address = %d %q (Retry-After %q); want 429, 840 s", res.StatusCode, body, res.Header.Get("Retry-After"))
+	}
+	h.restart()
+	if code := h.client().login("admin", adminPassword); code != http.StatusTooManyRequests {
+		t.Fatalf("after a restart = %d, want 429", code)
+	}
+	h.now.set(h.now.get().Add(14 * time.Minute))
+	h.client().mustLogin("admin", adminPassword)
+}
+
+// TestAddressBurstAcrossNames: twenty sign-ins from one address, each
+// with another name, sent at once half to each of two replicas on one
+// PostgreSQL: exactly five check a password (401), fifteen are refused
+// before any check (429 with Retry-After).
+func TestAddressBurstAcrossNames(t *testing.T) {
+	dsn, sealer, now := hosted(t)
+	a := replica(t, dsn, sealer, "", "replica-a", now)
+	b := replica(t, dsn, sealer, "", "replica-b", now)
+	if _, err := wizard.AddLocalUser(context.Background(), a.store, "acme", "admin", adminPassword, now.get()); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	type answer struct {
+		code       int
+		retryAfter string
+	}
+	answers := make(chan answer, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		url := []string{a.srv.URL, b.srv.URL}[i%2] + "/api/v1/login"
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := http.Post(url, "application/json", strings.NewReader(fmt.Sprintf(`{"username":"name-%d","password":"guessed-password"}`, i)))
+			if err != nil {
+				answers <- answer{}
+				return
+			}
+			res.Body.Close()
+			answers <- answer{res.StatusCode, res.Header.Get("Retry-After")}
+		}()
+	}
+	wg.Wait()
+	close(answers)
+	count := map[int]int{}
+	for a := range answers {
+		count[a.code]++
+		if a.code == http.StatusTooManyRequests && a.retryAfter != "900" {
+			t.Errorf("429 with Retry-After %q, want 900", a.retryAfter)
+		}
+	}
+	if count[http.StatusUnauthorized] != 5 || count[http.StatusTooManyRequests] != n-5 {
+		t.Fatalf("a burst of %d names from one address = %v; want 5×401 and %d×429", n, count, n-5)
+	}
+	if code := b.client().login("admin", adminPassword); code != http.StatusTooManyRequests {
+		t.Fatalf("the right password from the locked address = %d, want 429", code)
 	}
 }

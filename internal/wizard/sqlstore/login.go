@@ -49,6 +49,12 @@ func (s *Store) ResetLoginFailures(ctx context.Context, key string) error {
 	return err
 }
 
+// RefundLoginFailure implements wizard.LoginThrottle.
+func (s *Store) RefundLoginFailure(ctx context.Context, key string) error {
+	_, err := s.exec(ctx, `UPDATE login_failures SET failures = failures - 1 WHERE throttle_key = ? AND failures > 0`, key)
+	return err
+}
+
 // PruneLoginFailures implements wizard.LoginThrottle.
 func (s *Store) PruneLoginFailures(ctx context.Context, staleAt time.Time) (int64, error) {
 	res, err := s.exec(ctx, `DELETE FROM login_failures WHERE last_at <= ?`, ns(staleAt))

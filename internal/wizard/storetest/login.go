@@ -73,14 +73,37 @@ func testLoginThrottle(t *testing.T, tg Target) {
 		t.Fatalf("resetting a key with no failures: %v", err)
 	}
 
+	// A refund takes back one failure and keeps the time of the last; it
+	// never goes below zero, nor creates a counter.
+	for i := 0; i < 2; i++ {
+		if _, err := s.RecordLoginFailure(ctx, "ip:198.51.100.1", t0, p.RestartAt(t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		if err := s.RefundLoginFailure(ctx, "ip:198.51.100.1"); err != nil {
+			t.Fatal(err)
+		}
+		want := max(1-i, 0)
+		if c, _ := s.LoginFailures(ctx, "ip:198.51.100.1"); c.Failures != want || !c.Last.Equal(t0) {
+			t.Fatalf("after refund #%d = %+v; want %d failures, last at %s", i+1, c, want, t0)
+		}
+	}
+	if err := s.RefundLoginFailure(ctx, "ip:203.0.113.9"); err != nil {
+		t.Fatalf("refund of a key with no counter: %v", err)
+	}
+	if c, _ := s.LoginFailures(ctx, "ip:203.0.113.9"); c != (wizard.LoginCounter{}) {
+		t.Fatalf("a refund created a counter: %+v", c)
+	}
+
 	// Prune: the ip counter (last at t0) is stale at t0+window; a fresh one
 	// is kept.
 	fresh := t0.Add(p.Window)
 	if _, err := s.RecordLoginFailure(ctx, "user:fresh", fresh, p.RestartAt(fresh)); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.PruneLoginFailures(ctx, p.StaleAt(fresh)); err != nil || n != 1 {
-		t.Fatalf("PruneLoginFailures = %d, %v; want 1 deleted", n, err)
+	if n, err := s.PruneLoginFailures(ctx, p.StaleAt(fresh)); err != nil || n != 2 {
+		t.Fatalf("PruneLoginFailures = %d, %v; want 2 deleted (both ip counters)", n, err)
 	}
 	if c, _ := s.LoginFailures(ctx, "ip:192.0.2.7"); c.Failures != 0 {
 		t.Fatalf("stale counter kept: %+v", c)
