@@ -240,7 +240,11 @@ func TestFailoverGroupAutomaticAndSwitchover(t *testing.T) {
 	b.updateSpec(t, func(fg *failoverv1.FailoverGroup) { fg.Spec.Witness.LeaseName = "shop-sw-a" })
 	b.run(t, url, "shop-sw-a")
 	b.waitState(t, failoverv1.StateStandby)
-	waitFor(t, "region b's layers deactivated at a's epoch", func() bool { return !b.gateReady(t) && b.cnpgPrimary(t) == "pg-a" })
+	// STANDBY is reported before the deactivation has created b's gate
+	// (slow under load): wait for the gate to exist, not ready.
+	waitFor(t, "region b's layers deactivated at a's epoch", func() bool {
+		return b.gateExists(t) && !b.gateReady(t) && b.cnpgPrimary(t) == "pg-a"
+	})
 
 	a.updateSpec(t, func(fg *failoverv1.FailoverGroup) {
 		fg.Spec.Switchover = &failoverv1.SwitchoverRequest{ID: "drill-1", Target: "b", By: "alice@bank.example", At: &metav1.Time{Time: time.Now()}}
