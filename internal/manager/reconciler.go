@@ -9,7 +9,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -30,6 +32,10 @@ type Reconciler struct {
 	Client  client.Client
 	Metrics *Metrics // may be nil
 	Now     func() time.Time
+
+	// ready lists the operators' kinds from the cache (SetupWithManager);
+	// nil: from Client.
+	ready *readyWatch
 }
 
 // +kubebuilder:rbac:groups=platform.openova.io,resources=platforminstances;blueprints,verbs=get;list;watch
@@ -172,7 +178,25 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(hr, all).
 		Watches(ks, all)
 	for _, w := range workloadKinds() {
-		b = b.Watches(w, all, builder.WithPredicates(predicate.NewPredicateFuncs(fluxOwned)))
+		b = b.Watches(w, all, builder.WithPredicates(predicate.NewPredicateFuncs(fluxOwnedOrCronRun)))
 	}
-	return b.Complete(r)
+	c, err := b.Build(r)
+	if err != nil {
+		return err
+	}
+	// The operators' kinds are watched from when they are served.
+	r.ready = &readyWatch{mapper: mgr.GetRESTMapper(), cache: mgr.GetCache(), ctrl: c, enqueue: all, poll: ReadyKindsPoll,
+		watched: map[schema.GroupKind]schema.GroupVersionKind{}}
+	return mgr.Add(r.ready)
+}
+
+// fluxOwnedOrCronRun passes objects a Flux controller applied, and the
+// Jobs CronJobs create (unlabelled): a failed run changes its CronJob's
+// health.
+func fluxOwnedOrCronRun(o client.Object) bool {
+	if fluxOwned(o) {
+		return true
+	}
+	ref := metav1.GetControllerOf(o)
+	return ref != nil && ref.Kind == "CronJob"
 }

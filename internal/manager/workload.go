@@ -36,8 +36,11 @@ func OwnerOf(labels map[string]string) (Key, bool) {
 	return Key{}, false
 }
 
-// Workload is what the manager reads of a Deployment, StatefulSet or
-// DaemonSet: desired pods against ready, updated and available ones.
+// Workload is an object a release applied whose health the manager
+// judges. Of a Deployment, StatefulSet or DaemonSet it holds desired pods
+// against ready, updated and available ones; a Job, a CronJob or an
+// operator's custom resource has no pods to count and is judged as it is
+// read (Judged).
 type Workload struct {
 	Kind, Namespace, Name          string
 	Generation, ObservedGeneration int64
@@ -46,9 +49,23 @@ type Workload struct {
 	// DeadlineExceeded: a Deployment's Progressing condition is False with
 	// reason ProgressDeadlineExceeded (the rollout gave up).
 	DeadlineExceeded bool
+	// Judged, when set, is the health of an object without pods to count
+	// (JobWorkload, CronJobWorkload, ReadyWorkload).
+	Judged *Judgement
 }
 
-func (w Workload) String() string { return fmt.Sprintf("%s %s/%s", w.Kind, w.Namespace, w.Name) }
+// Judgement is a health and, unless Healthy, a message naming the object.
+type Judgement struct {
+	Health  platformv1.Health
+	Message string
+}
+
+func (w Workload) String() string {
+	if w.Namespace == "" { // cluster-scoped, e.g. a ClusterIssuer
+		return w.Kind + " " + w.Name
+	}
+	return fmt.Sprintf("%s %s/%s", w.Kind, w.Namespace, w.Name)
+}
 
 // DeploymentWorkload reads a Deployment (spec.replicas defaults to 1).
 func DeploymentWorkload(d *appsv1.Deployment) Workload {
@@ -98,6 +115,9 @@ func DaemonSetWorkload(d *appsv1.DaemonSet) Workload {
 // or a settled workload with fewer ready pods than desired, is Degraded.
 // The message names the workload, e.g. "Deployment ns/name: 1/2 ready".
 func WorkloadHealth(w Workload) (platformv1.Health, string) {
+	if w.Judged != nil {
+		return w.Judged.Health, w.Judged.Message
+	}
 	switch {
 	case w.DeadlineExceeded:
 		return platformv1.HealthDegraded, fmt.Sprintf("%s: progress deadline exceeded, %d/%d ready", w, w.Ready, w.Desired)
