@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,11 +30,15 @@ func testTeams(t testing.TB) Teams {
 
 func TestOfferings(t *testing.T) {
 	os := Offerings(testCatalog(t))
-	if len(os) != 1 || os[0].Blueprint != "cnpg" || os[0].ClaimKind != "PostgresClaim" || os[0].Title != "PostgreSQL" {
-		t.Fatalf("offerings = %+v; want the one renderable claim, cnpg's PostgresClaim", os)
+	var got []string
+	for _, o := range os {
+		got = append(got, o.Blueprint+" "+o.ClaimKind+" "+o.Title)
+		if o.Schema["properties"] == nil || o.Advanced.Target == "" {
+			t.Errorf("offering lacks its schema or Advanced target: %+v", o)
+		}
 	}
-	if os[0].Schema["properties"] == nil || os[0].Advanced.Target == "" {
-		t.Errorf("offering lacks its schema or Advanced target: %+v", os[0])
+	if want := []string{"cnpg PostgresClaim PostgreSQL", "valkey ValkeyClaim Valkey"}; !slices.Equal(got, want) {
+		t.Fatalf("offerings = %v; want the renderable claims %v", got, want)
 	}
 }
 

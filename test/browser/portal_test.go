@@ -7,9 +7,11 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	openova "github.com/openova-io/openova"
+	platformv1 "github.com/openova-io/openova/api/platform/v1alpha1"
 	"github.com/openova-io/openova/internal/catalog"
 	"github.com/openova-io/openova/internal/forge"
 	"github.com/openova-io/openova/internal/portal"
@@ -127,6 +129,25 @@ func TestPortalFormToPullRequest(t *testing.T) {
 	if pr.URL != link || pr.State != forge.PROpen || phase != "Open" {
 		t.Fatalf("page links %s (phase %s); Gitea has %+v: want the same pull request, open", link, phase, pr)
 	}
+	// The page follows the request live: the tracker's next phase is
+	// pushed (Server-Sent Events) and shown in place, without a reload
+	// (the marker set on the page survives).
+	orig := reqs[0].DeepCopy()
+	reqs[0].Status.Phase, reqs[0].Status.Message = platformv1.PhaseMerged, "merged; waiting for Flux to apply it"
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.stillTheSamePage = true`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Kube.Status().Patch(context.Background(), &reqs[0], client.MergeFrom(orig)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#phase.phase-Merged")), shot(dir, &n, "request-merged-live")); err != nil {
+		t.Fatalf("the merge was not pushed to the page: %v", err)
+	}
+	same, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.stillTheSamePage === true && document.getElementById("message").textContent === "merged; waiting for Flux to apply it"`))
+	if err != nil || !same {
+		t.Fatalf("the phase changed by a reload, not in place (%v)", err)
+	}
+
 	// Tier-1 in a two-region instance: a CNPG Cluster per region (the
 	// peer region's is the replica cluster), L-sized, 50Gi, synchronous.
 	files := p.ChangedFiles(t, pr.Branch)

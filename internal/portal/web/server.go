@@ -122,6 +122,7 @@ func (h *handler) routes() {
 	h.mux.Handle("POST "+p+"/offerings/{blueprint}", h.page(h.submitForm))
 	h.mux.Handle("GET "+p+"/requests", h.page(h.requestsPage))
 	h.mux.Handle("GET "+p+"/requests/{name}", h.page(h.requestPage))
+	h.mux.Handle("GET "+p+"/requests/{name}/events", h.api(h.requestEvents))
 
 	h.mux.Handle("GET "+p+"/api/v1/session", h.api(h.sessionAPI))
 	h.mux.Handle("GET "+p+"/api/v1/offerings", h.api(h.offeringsAPI))

@@ -72,7 +72,9 @@ func Start(t *testing.T, env *testenv.Env, user oidctest.User) *Portal {
 			t.Fatal(err)
 		}
 	}
-	kube, err := client.New(env.Config, client.Options{Scheme: scheme})
+	// A client that can watch: the request page's events follow the
+	// PortalRequest by a watch (catalyst manager wires the same).
+	kube, err := client.NewWithWatch(env.Config, client.Options{Scheme: scheme})
 	if err != nil {
 		t.Fatal(err)
 	}
