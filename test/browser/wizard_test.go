@@ -41,8 +41,9 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// wizardServer serves the real wizard on loopback with a fresh SQLite.
-func wizardServer(t *testing.T) (string, *catalog.Catalog) {
+// wizardServer serves the real wizard on loopback with a fresh SQLite,
+// whose store it returns too.
+func wizardServer(t *testing.T) (string, *catalog.Catalog, wizard.Store) {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "wizard.db"))
@@ -66,7 +67,7 @@ func wizardServer(t *testing.T) (string, *catalog.Catalog) {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv.URL, cat
+	return srv.URL, cat, store
 }
 
 func browser(t *testing.T) context.Context {
@@ -145,7 +146,7 @@ func step(dir string, n *int, name string, typed map[string]string, selects map[
 // TestWholeWizardToExport: a person's whole journey, ending with the
 // archive the browser downloads being catalyst generate's tree.
 func TestWholeWizardToExport(t *testing.T) {
-	base, cat := wizardServer(t)
+	base, cat, _ := wizardServer(t)
 	ctx := browser(t)
 	dir := artifacts(t)
 	n := 0
@@ -263,7 +264,7 @@ func TestWholeWizardToExport(t *testing.T) {
 // TestValidationErrorNextToField: a bad tenant's error is shown inside the
 // tenant field's block, in catalyst validate's words.
 func TestValidationErrorNextToField(t *testing.T) {
-	base, _ := wizardServer(t)
+	base, _, _ := wizardServer(t)
 	ctx := browser(t)
 	dir := artifacts(t)
 	n := 0
