@@ -233,7 +233,8 @@ type CNPGCluster struct {
 	PeerCluster string `json:"peerCluster"`
 }
 
-// SelectedCNPGCluster is one Cluster the selector matched.
+// SelectedCNPGCluster is one Cluster the selector matched, and its state
+// relative to the group.
 type SelectedCNPGCluster struct {
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
@@ -247,7 +248,43 @@ type SelectedCNPGCluster struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Problem string `json:"problem,omitempty"`
+	// Primary is the Cluster's spec.replica.primary as last read.
+	// +optional
+	Primary string `json:"primary,omitempty"`
+	// Role is what the Cluster is told to be: Primary (primary here),
+	// Replica (following the peer region), Fenced (cnpg.io/fencedInstances
+	// set), or RebuildRequired (was primary when its peer was promoted
+	// without a token; re-clone it as a replica).
+	// +optional
+	Role CNPGRole `json:"role,omitempty"`
+	// Epoch is the epoch of the last actuation stamped on the Cluster
+	// (failover.openova.io/epoch); 0 when never actuated.
+	// +optional
+	Epoch int64 `json:"epoch,omitempty"`
+	// Converged is true when Role is what the group's state asks of it:
+	// Primary while this region holds the lease, Replica while it stands
+	// by. Optional in the schema, so a controller from before it can
+	// still write the status; always written by this one.
+	// +optional
+	Converged bool `json:"converged"`
+	// LastError is the last actuation of this Cluster that failed, until
+	// one succeeds.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	LastError string `json:"lastError,omitempty"`
 }
+
+// CNPGRole is a selected Cluster's role as its spec and annotations say.
+// +kubebuilder:validation:Enum=Primary;Replica;Fenced;RebuildRequired;Unknown
+type CNPGRole string
+
+const (
+	CNPGRolePrimary         CNPGRole = "Primary"
+	CNPGRoleReplica         CNPGRole = "Replica"
+	CNPGRoleFenced          CNPGRole = "Fenced"
+	CNPGRoleRebuildRequired CNPGRole = "RebuildRequired"
+	CNPGRoleUnknown         CNPGRole = "Unknown"
+)
 
 // ValkeyInstance is this region's Valkey primary-or-replica.
 type ValkeyInstance struct {

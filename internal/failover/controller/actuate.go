@@ -30,7 +30,7 @@ func (r *Runner) actuate(ctx context.Context) {
 		ok bool
 	}
 	var cur job
-	running := false
+	running, pending := false, false // pending: a resync asked for while running
 	var cancel context.CancelFunc = func() {}
 	done := make(chan result, 1)
 	start := func(j job) {
@@ -73,8 +73,18 @@ func (r *Runner) actuate(ctx context.Context) {
 			if res.ok && !res.catchUp {
 				_ = r.Inject(ctx, fsm.ActuatorsDone{Op: res.order.Op, Epoch: res.order.Epoch})
 			}
+			if pending {
+				pending = false
+				start(job{order: r.lastOrder(), catchUp: true})
+			}
 		case <-tick:
 			if !running {
+				start(job{order: r.lastOrder(), catchUp: true})
+			}
+		case <-r.resyncNow:
+			if running {
+				pending = true
+			} else {
 				start(job{order: r.lastOrder(), catchUp: true})
 			}
 		}
@@ -256,6 +266,7 @@ func (r *Runner) applyEach(ctx context.Context, a fsm.Actuate, acts []actuator.A
 				r.mu.Lock()
 				r.applied[act.Name()] = a
 				delete(r.failing, act.Name())
+				delete(r.lastErr, act.Name())
 				r.mu.Unlock()
 				break
 			}
@@ -284,6 +295,7 @@ func (r *Runner) reportFailure(a fsm.Actuate, act actuator.Actuator, err error) 
 	r.mu.Lock()
 	seen := r.failing[act.Name()] == key
 	r.failing[act.Name()] = key
+	r.lastErr[act.Name()] = fmt.Sprintf("%s at epoch %d: %v", a.Op, a.Epoch, err)
 	r.mu.Unlock()
 	if !seen {
 		r.report(a, act, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -46,46 +47,81 @@ type CNPGSelection struct {
 // NewCNPGSelection returns the selection of fg, or nil when fg has no
 // selector.
 func NewCNPGSelection(reader client.Reader, write, peer client.Client, fg *failoverv1.FailoverGroup, tokenWait time.Duration, log *slog.Logger) (*CNPGSelection, error) {
-	st := fg.Spec.Layers.Stateful
-	if st.CNPGSelector == nil {
+	if fg.Spec.Layers.Stateful.CNPGSelector == nil {
 		return nil, nil
 	}
-	sel, err := metav1.LabelSelectorAsSelector(st.CNPGSelector)
-	if err != nil {
-		return nil, fmt.Errorf("FailoverGroup %s/%s: spec.layers.stateful.cnpgSelector: %w", fg.Namespace, fg.Name, err)
+	s := newCNPGSelection(reader, write, peer, tokenWait, log)
+	if _, err := s.Update(fg); err != nil {
+		return nil, err
 	}
-	if sel.Empty() {
-		return nil, fmt.Errorf("FailoverGroup %s/%s: spec.layers.stateful.cnpgSelector is empty and would select every CNPG Cluster; use matchLabels {%s: %q}",
-			fg.Namespace, fg.Name, failoverv1.FollowActiveRegionLabel, failoverv1.FollowActiveRegionValue)
+	return s, nil
+}
+
+// newCNPGSelection selects nothing until Update gives it a selector.
+func newCNPGSelection(reader client.Reader, write, peer client.Client, tokenWait time.Duration, log *slog.Logger) *CNPGSelection {
+	return &CNPGSelection{reader: reader, write: write, peer: peer, tokenWait: tokenWait, log: log,
+		acts: map[client.ObjectKey]actuator.Actuator{}, problems: map[client.ObjectKey]string{}}
+}
+
+// Update takes fg's selector, so a changed selector applies from the
+// next resolution without a restart; it reports whether it changed, and
+// refuses an invalid one (the previous stays). The Clusters listed in
+// spec.layers.stateful.cnpg, which the selector leaves to their entries,
+// are those of the first Update: their actuators are built at start.
+func (s *CNPGSelection) Update(fg *failoverv1.FailoverGroup) (bool, error) {
+	st := fg.Spec.Layers.Stateful
+	var sel labels.Selector
+	if st.CNPGSelector != nil {
+		var err error
+		if sel, err = metav1.LabelSelectorAsSelector(st.CNPGSelector); err != nil {
+			return false, fmt.Errorf("FailoverGroup %s/%s: spec.layers.stateful.cnpgSelector: %w", fg.Namespace, fg.Name, err)
+		}
+		if sel.Empty() {
+			return false, fmt.Errorf("FailoverGroup %s/%s: spec.layers.stateful.cnpgSelector is empty and would select every CNPG Cluster; use matchLabels {%s: %q}",
+				fg.Namespace, fg.Name, failoverv1.FollowActiveRegionLabel, failoverv1.FollowActiveRegionValue)
+		}
 	}
 	explicit := map[client.ObjectKey]bool{}
 	for _, e := range st.CNPG {
 		explicit[client.ObjectKey{Namespace: orDefault(e.Namespace, fg.Namespace), Name: e.Name}] = true
 	}
-	return &CNPGSelection{reader: reader, write: write, peer: peer, selector: sel, explicit: explicit, tokenWait: tokenWait, log: log,
-		acts: map[client.ObjectKey]actuator.Actuator{}, problems: map[client.ObjectKey]string{}}, nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	changed := selectorString(s.selector) != selectorString(sel)
+	s.selector = sel
+	if s.explicit == nil {
+		s.explicit = explicit
+	}
+	return changed, nil
+}
+
+func selectorString(s labels.Selector) string {
+	if s == nil {
+		return ""
+	}
+	return s.String()
 }
 
 // Resolve lists the selected Clusters and returns the actuators of the
 // topology members among them, sorted by namespace and name. Clusters
 // also listed in spec.layers.stateful.cnpg are left to that entry.
 func (s *CNPGSelection) Resolve(ctx context.Context) ([]actuator.Actuator, error) {
-	list := &unstructured.UnstructuredList{}
-	list.SetAPIVersion("postgresql.cnpg.io/v1")
-	list.SetKind("ClusterList")
-	err := s.reader.List(ctx, list, client.MatchingLabelsSelector{Selector: s.selector})
-	if apimeta.IsNoMatchError(err) {
-		// CNPG is not installed: nothing can be selected, and the other
+	s.mu.Lock()
+	selector, explicit := s.selector, s.explicit
+	s.mu.Unlock()
+	var items []unstructured.Unstructured
+	if selector != nil {
+		list := &unstructured.UnstructuredList{}
+		list.SetAPIVersion("postgresql.cnpg.io/v1")
+		list.SetKind("ClusterList")
+		err := s.reader.List(ctx, list, client.MatchingLabelsSelector{Selector: selector})
+		// CNPG not installed: nothing can be selected, and the other
 		// layers must not wait for it.
-		s.mu.Lock()
-		s.selected = nil
-		s.mu.Unlock()
-		return nil, nil
+		if err != nil && !apimeta.IsNoMatchError(err) {
+			return nil, fmt.Errorf("cnpg selector %s: list CNPG Clusters in every namespace: %w", selector, err)
+		}
+		items = list.Items
 	}
-	if err != nil {
-		return nil, fmt.Errorf("cnpg selector %s: list CNPG Clusters in every namespace: %w", s.selector, err)
-	}
-	items := list.Items
 	sort.Slice(items, func(i, j int) bool {
 		if items[i].GetNamespace() != items[j].GetNamespace() {
 			return items[i].GetNamespace() < items[j].GetNamespace()
@@ -100,12 +136,13 @@ func (s *CNPGSelection) Resolve(ctx context.Context) ([]actuator.Actuator, error
 	for i := range items {
 		u := &items[i]
 		key := client.ObjectKeyFromObject(u)
-		if s.explicit[key] {
+		if explicit[key] {
 			continue
 		}
 		seen[key] = true
 		self, peer, err := actuator.CNPGTopology(u)
 		entry := failoverv1.SelectedCNPGCluster{Namespace: key.Namespace, Name: key.Name, Self: self, Peer: peer}
+		entry.Primary, entry.Role, entry.Epoch = cnpgRole(u, self, peer)
 		if err != nil {
 			entry.Problem = err.Error()
 			selected = append(selected, entry)
@@ -182,4 +219,25 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// cnpgRole is what a selected Cluster is told to be, by its spec and the
+// annotations the actuator and CNPG read: fencing and a rebuild mark
+// outrank spec.replica.primary.
+func cnpgRole(u *unstructured.Unstructured, self, peer string) (string, failoverv1.CNPGRole, int64) {
+	primary, _, _ := unstructured.NestedString(u.Object, "spec", "replica", "primary")
+	ann := u.GetAnnotations()
+	epoch, _ := strconv.ParseInt(ann[failoverv1.EpochAnnotation], 10, 64)
+	role := failoverv1.CNPGRoleUnknown
+	switch {
+	case ann[failoverv1.RebuildAnnotation] != "":
+		role = failoverv1.CNPGRoleRebuildRequired
+	case ann[actuator.FencedInstancesAnnotation] != "" && ann[actuator.FencedInstancesAnnotation] != "[]":
+		role = failoverv1.CNPGRoleFenced
+	case self != "" && primary == self:
+		role = failoverv1.CNPGRolePrimary
+	case peer != "" && primary == peer:
+		role = failoverv1.CNPGRoleReplica
+	}
+	return primary, role, epoch
 }

@@ -252,3 +252,85 @@ func TestCNPGSelectionWithoutCNPG(t *testing.T) {
 		t.Fatalf("Resolve without the CNPG CRD: %d actuators, %v; want none and no error", len(acts), err)
 	}
 }
+
+// A changed spec.layers.stateful.cnpgSelector takes effect in the running
+// controller, no restart: the Cluster it newly selects is made primary in
+// the active region and shown in status.selectedCNPG with its state
+// relative to the group (role, epoch, converged, last error); a Cluster
+// that cannot be activated shows why; one the selector no longer matches
+// leaves the status.
+func TestCNPGSelectorChangeWithoutRestart(t *testing.T) {
+	url := startWitness(t)
+	a := selectorRegion(t, "upd-a", "a", "b", url, "shop-upd")
+	a.run(t, url, "shop-upd")
+	a.waitState(t, failoverv1.StateActive)
+	apply(t, `
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: orders
+  namespace: team-upd
+  labels: {tier: gold, test.openova.io/region: upd-a}
+spec:
+  instances: 1
+  storage: {size: 1Gi}
+  replica: {primary: orders-b, self: orders-a, source: orders-b}
+  externalClusters:
+  - {name: orders-a, connectionParameters: {host: orders-a}}
+  - {name: orders-b, connectionParameters: {host: orders-b}}
+`)
+	apply(t, `
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: ledger
+  namespace: team-upd
+  labels: {tier: gold, test.openova.io/region: upd-a}
+  annotations: {failover.openova.io/rebuild-required: "1"}
+spec:
+  instances: 1
+  storage: {size: 1Gi}
+  replica: {primary: ledger-b, self: ledger-a, source: ledger-b}
+  externalClusters:
+  - {name: ledger-a, connectionParameters: {host: ledger-a}}
+  - {name: ledger-b, connectionParameters: {host: ledger-b}}
+`)
+	time.Sleep(time.Second) // resyncs and Cluster events: the old selector does not match them
+	if p := primaryOf(t, "team-upd", "orders"); p != "orders-b" || len(a.group(t).Status.SelectedCNPG) != 0 {
+		t.Fatalf("an unselected Cluster was actuated (primary %q) or listed", p)
+	}
+
+	a.updateSpec(t, func(fg *failoverv1.FailoverGroup) {
+		fg.Spec.Layers.Stateful.CNPGSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "gold", "test.openova.io/region": "upd-a"}}
+	})
+	waitFor(t, "the newly selected Cluster promoted by the running controller", func() bool { return primaryOf(t, "team-upd", "orders") == "orders-a" })
+	var got []failoverv1.SelectedCNPGCluster
+	waitFor(t, "both Clusters' state in status.selectedCNPG", func() bool {
+		got = a.group(t).Status.SelectedCNPG
+		return len(got) == 2 && got[1].Converged && got[0].LastError != ""
+	})
+	ledger, orders := got[0], got[1]
+	if orders.Name != "orders" || orders.Role != failoverv1.CNPGRolePrimary || orders.Primary != "orders-a" || orders.Epoch != 1 || orders.LastError != "" {
+		t.Errorf("orders: %+v; want primary here, converged, epoch 1, no error", orders)
+	}
+	if ledger.Name != "ledger" || ledger.Role != failoverv1.CNPGRoleRebuildRequired || ledger.Converged ||
+		!strings.Contains(ledger.LastError, "rebuild") || !strings.Contains(ledger.LastError, "activate at epoch 1") {
+		t.Errorf("ledger: %+v; want RebuildRequired, not converged, the refused activation as last error", ledger)
+	}
+
+	// Deselected by label: it leaves the status, untouched.
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion("postgresql.cnpg.io/v1")
+	u.SetKind("Cluster")
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: "team-upd", Name: "ledger"}, u); err != nil {
+		t.Fatal(err)
+	}
+	u.SetLabels(map[string]string{"test.openova.io/region": "upd-a"})
+	if err := env.Client.Update(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the deselected Cluster gone from status.selectedCNPG", func() bool {
+		got = a.group(t).Status.SelectedCNPG
+		return len(got) == 1 && got[0].Name == "orders"
+	})
+}

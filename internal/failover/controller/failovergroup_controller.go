@@ -7,11 +7,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
@@ -30,17 +33,39 @@ type FailoverGroupReconciler struct {
 
 	lastApproval   string // the approval last handed to the machine
 	lastSwitchover string // the switchover ID last acted on, should its status patch fail
+	selectorErr    string // the invalid selector last reported
 }
 
-// SetupWithManager watches FailoverGroups and the group's evidence.
+// SetupWithManager watches FailoverGroups, the group's evidence and, when
+// CNPG is installed, CNPG Clusters: a Cluster created, labelled or changed
+// resolves the selection again at once (Runner.Resync) and refreshes the
+// status, instead of waiting for the resync interval.
 func (r *FailoverGroupReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		For(&failoverv1.FailoverGroup{}).
 		WatchesRawSource(source.Channel(r.Group.Notify, &handler.EnqueueRequestForObject{})).
 		Named("failovergroup").
 		// One per process in a cluster; tests run several managers.
-		WithOptions(controller.Options{SkipNameValidation: new(true)}).
-		Complete(r)
+		WithOptions(controller.Options{SkipNameValidation: new(true)})
+	if _, err := mgr.GetRESTMapper().RESTMapping(cnpgClusterGK, "v1"); err == nil {
+		cluster := &unstructured.Unstructured{}
+		cluster.SetGroupVersionKind(cnpgClusterGK.WithVersion("v1"))
+		b = b.Watches(cluster, handler.EnqueueRequestsFromMapFunc(r.clusterChanged))
+	}
+	return b.Complete(r)
+}
+
+var cnpgClusterGK = schema.GroupKind{Group: "postgresql.cnpg.io", Kind: "Cluster"}
+
+// clusterChanged resyncs the running group's selection and enqueues the
+// group it serves.
+func (r *FailoverGroupReconciler) clusterChanged(context.Context, client.Object) []reconcile.Request {
+	run, _, key, _ := r.Group.state()
+	if run == nil {
+		return nil
+	}
+	run.Resync()
+	return []reconcile.Request{{NamespacedName: key}}
 }
 
 // Reconcile handles one FailoverGroup.
@@ -90,6 +115,7 @@ func (r *FailoverGroupReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		return ctrl.Result{}, nil
 	}
 
+	r.updateSelection(&fg, run, ev)
 	st := run.Status()
 	if err := r.approval(ctx, &fg, run, st); err != nil {
 		return ctrl.Result{}, err
@@ -104,10 +130,31 @@ func (r *FailoverGroupReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	}
 	applyStatus(&fg.Status, fg.Generation, snap, history, record)
 	if sel := r.Group.Selection(); sel != nil {
-		applySelection(&fg.Status, fg.Generation, sel.Selected())
+		applySelection(&fg.Status, fg.Generation, sel.Selected(), snap.Status.State, run.LastErrors())
 	}
 	lg.V(1).Info("status", "state", fg.Status.State, "epoch", fg.Status.Epoch, "history", len(history))
 	return ctrl.Result{RequeueAfter: r.Resync}, nil
+}
+
+// updateSelection hands the FailoverGroup's selector to the selection: a
+// change resolves again at once, no restart needed. An invalid selector
+// keeps the previous one and is reported once.
+func (r *FailoverGroupReconciler) updateSelection(fg *failoverv1.FailoverGroup, run *Runner, ev *Evidence) {
+	sel := r.Group.Selection()
+	if sel == nil {
+		return
+	}
+	changed, err := sel.Update(fg)
+	switch {
+	case err != nil && err.Error() != r.selectorErr:
+		r.selectorErr = err.Error()
+		ev.event(corev1.EventTypeWarning, ReasonInvalidSpec, "Resolve", "%s; the previous selector stays in force", err)
+	case err == nil:
+		r.selectorErr = ""
+		if changed {
+			run.Resync()
+		}
+	}
 }
 
 // approval hands spec.approval to the machine once, when it names the

@@ -12,7 +12,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
-	"github.com/openova-io/openova/internal/failover/actuator"
 )
 
 // Group runs the state machine of the one FailoverGroup this controller
@@ -88,21 +87,19 @@ func (g *Group) Start(ctx context.Context) error {
 	}
 	defer closeActs()
 	ev := NewEvidence(g.Recorder, fg, g.Now, g.Notify)
-	sel, err := NewCNPGSelection(g.Reader, g.Client, g.PeerClient, fg, cfg.TTL, g.Log)
-	if err != nil {
+	// Always a selection, possibly selecting nothing: the reconciler
+	// updates its selector from the FailoverGroup as it changes.
+	sel := newCNPGSelection(g.Reader, g.Client, g.PeerClient, cfg.TTL, g.Log)
+	if _, err := sel.Update(fg); err != nil {
 		return err
 	}
-	var selected func(context.Context) ([]actuator.Actuator, error)
-	if sel != nil {
-		sel.Problem = ev.SelectionProblem
-		selected = sel.Resolve
-	}
+	sel.Problem = ev.SelectionProblem
 	lags, closeLags, err := LagSources(ctx, g.Client, fg, cfg, DefaultLagInterval, g.LagPrometheusURL, sel)
 	if err != nil {
 		return err
 	}
 	defer closeLags()
-	r, err := New(Options{Config: cfg, Witness: g.Witness, LeaseName: g.LeaseName, Actuators: acts, Selected: selected,
+	r, err := New(Options{Config: cfg, Witness: g.Witness, LeaseName: g.LeaseName, Actuators: acts, Selected: sel.Resolve,
 		Log: g.Log, Evidence: ev.Action, Actuated: ev.Actuated, Metrics: g.Metrics, LagSources: lags})
 	if err != nil {
 		return err
@@ -151,8 +148,7 @@ func (g *Group) state() (*Runner, *Evidence, client.ObjectKey, string) {
 	return g.runner, g.evidence, g.key, g.problem
 }
 
-// Selection is the CNPG selector's resolution, nil without a selector or
-// until started.
+// Selection is the CNPG selector's resolution, nil until started.
 func (g *Group) Selection() *CNPGSelection {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -127,9 +127,25 @@ func orNone(s string) string {
 	return s
 }
 
-// applySelection writes what the CNPG selector resolved to and the
-// Degraded condition naming the Clusters that are not actuated.
-func applySelection(s *failoverv1.FailoverGroupStatus, gen int64, selected []failoverv1.SelectedCNPGCluster) {
+// applySelection writes what the CNPG selector resolved to, each
+// Cluster's state relative to the group (converged: primary here while
+// this region holds the lease, following the peer while it does not; its
+// last actuation error), and the Degraded condition naming the Clusters
+// that are not actuated.
+func applySelection(s *failoverv1.FailoverGroupStatus, gen int64, selected []failoverv1.SelectedCNPGCluster, state fsm.State, lastErrors map[string]string) {
+	holding := state == fsm.Active || state == fsm.FailingOver
+	for i := range selected {
+		c := &selected[i]
+		switch {
+		case c.Problem != "":
+			c.Converged = false
+		case holding:
+			c.Converged = c.Role == failoverv1.CNPGRolePrimary
+		default:
+			c.Converged = c.Primary == c.Peer && c.Role != failoverv1.CNPGRoleRebuildRequired
+		}
+		c.LastError = truncate(lastErrors["cnpg "+c.Namespace+"/"+c.Name], 1024)
+	}
 	s.SelectedCNPG = selected
 	var bad []string
 	for _, c := range selected {

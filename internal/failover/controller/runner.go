@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -44,8 +45,9 @@ type Runner struct {
 	lagSources  []actuator.LagSource
 	lagInterval time.Duration
 
-	events chan fsm.Event
-	work   chan fsm.Actuate
+	events    chan fsm.Event
+	work      chan fsm.Actuate
+	resyncNow chan struct{}
 
 	mu     sync.Mutex
 	status fsm.Status
@@ -66,6 +68,7 @@ type Runner struct {
 	resolvedOnce bool
 	static       map[string]bool   // names of the listed actuators
 	failing      map[string]string // actuator → the failure last reported
+	lastErr      map[string]string // actuator → its last failure, until it succeeds
 }
 
 // Options configures a Runner. Clock defaults to BootClock; Evidence (the
@@ -121,8 +124,8 @@ func New(o Options) (*Runner, error) {
 		applied: map[string]fsm.Actuate{}, clock: o.Clock,
 		log: o.Log.With("region", m.Config().Region), evidence: o.Evidence, actuated: o.Actuated, metrics: o.Metrics,
 		lagSources: o.LagSources, lagInterval: o.LagInterval,
-		events: make(chan fsm.Event, 64), work: make(chan fsm.Actuate, 16)}
-	r.static, r.failing = map[string]bool{}, map[string]string{}
+		events: make(chan fsm.Event, 64), work: make(chan fsm.Actuate, 16), resyncNow: make(chan struct{}, 1)}
+	r.static, r.failing, r.lastErr = map[string]bool{}, map[string]string{}, map[string]string{}
 	for _, a := range o.Actuators {
 		r.static[a.Name()] = true
 	}
@@ -139,6 +142,24 @@ func (r *Runner) Inject(ctx context.Context, ev fsm.Event) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// Resync asks for the selection to be resolved again now, and the last
+// order carried out on what it newly selects (a changed selector, a
+// Cluster labelled or changed), instead of at the next resync interval.
+func (r *Runner) Resync() {
+	select {
+	case r.resyncNow <- struct{}{}:
+	default: // one is pending already
+	}
+}
+
+// LastErrors maps each actuator whose last actuation failed to the error,
+// safe from any goroutine.
+func (r *Runner) LastErrors() map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.lastErr)
 }
 
 // Status is the latest snapshot, safe from any goroutine.
