@@ -112,28 +112,42 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, wizard.Errorf(wizard.EINVALID, `body must be {"role": "admin"|"member"} and/or {"disabled": true|false}`))
 		return
 	}
-	id := r.PathValue("id")
+	type step struct {
+		change wizard.UserChange
+		role   wizard.Role
+	}
+	var steps []step
 	if body.Role != nil {
 		role, err := wizard.ParseRole(*body.Role)
-		if err == nil {
-			err = s.changeUser(r, id, wizard.ChangeRole, role)
-		}
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
+		steps = append(steps, step{wizard.ChangeRole, role})
 	}
 	if body.Disabled != nil {
-		change := wizard.ChangeEnable
-		if *body.Disabled {
-			change = wizard.ChangeDisable
-		}
-		if err := s.changeUser(r, id, change, ""); err != nil {
+		steps = append(steps, step{map[bool]wizard.UserChange{true: wizard.ChangeDisable, false: wizard.ChangeEnable}[*body.Disabled], ""})
+	}
+	id := r.PathValue("id")
+	p := who(r)
+	target, err := s.Store.OrgUser(r.Context(), p.session.OrgID, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, st := range steps { // both allowed before either is made
+		if err := wizard.MayChange(p.user, target, st.change, st.role); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 	}
-	u, err := s.Store.OrgUser(r.Context(), who(r).session.OrgID, id)
+	for _, st := range steps {
+		if err := s.changeUser(r, id, st.change, st.role); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	u, err := s.Store.OrgUser(r.Context(), p.session.OrgID, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -172,7 +186,7 @@ func (s *Server) userForm(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
 	change := wizard.UserChange(r.PathValue("change"))
 	var role wizard.Role
-	err := error(nil)
+	var err error
 	if change == wizard.ChangeRole {
 		role, err = wizard.ParseRole(r.PostFormValue("role"))
 	}

@@ -147,6 +147,7 @@ func TestUserAdministration(t *testing.T) {
 			{"DELETE", nil, http.StatusForbidden},
 			{"PATCH", map[string]any{"role": "owner"}, http.StatusUnprocessableEntity},
 			{"PATCH", map[string]any{"name": "root"}, http.StatusUnprocessableEntity},
+			{"PATCH", map[string]any{"role": "admin", "disabled": true}, http.StatusForbidden}, // neither is made
 		} {
 			if code, data := admin.do(r.method, "/api/v1/users/"+list["admin"].ID, r.body); code != r.want {
 				t.Errorf("admin %s themself %v = %d %s, want %d", r.method, r.body, code, data, r.want)
@@ -176,6 +177,9 @@ func TestUserAdministration(t *testing.T) {
 			if strings.HasPrefix(e.Action, "user.") || e.Action == "login.disabled" {
 				got[e.Action] = e.Actor + " " + e.Target
 			}
+		}
+		if strings.Contains(string(data), "admin → admin") {
+			t.Errorf("a refused two-part change made its first part: %s", data)
 		}
 		want := map[string]string{"user.disable": "admin bob", "user.enable": "admin bob", "user.role": "admin bob → admin",
 			"user.remove": "admin carol", "login.disabled": "bob from 127.0.0.1"}
