@@ -31,3 +31,15 @@ func (c *Client) IssueReadToken(ctx context.Context, name string) (string, error
 	}
 	return tok.Token, nil
 }
+
+// RevokeToken deletes the signed-in user's token named name; none of
+// that name is fine. Like issuing, it needs User and Password.
+func (c *Client) RevokeToken(ctx context.Context, name string) error {
+	if c.cred.User == "" || c.cred.Password == "" {
+		return errors.New("revoke a token: gitea manages tokens only for a user signing in with a password; pass User and Password")
+	}
+	if resp, err := c.api(ctx).DeleteAccessToken(name); err != nil && !notFound(resp) {
+		return c.apiErr(fmt.Sprintf("revoke token %q of gitea user %q", name, c.cred.User), resp, err)
+	}
+	return nil
+}

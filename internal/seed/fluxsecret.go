@@ -23,25 +23,27 @@ func FluxSecret(namespace, name, user, token string) *corev1.Secret {
 	}
 }
 
-// EnsureFluxSecret writes the Secret unless it already holds a username
-// and a password, so a retried or repeated seed keeps the token Flux
-// uses; issue makes a token only when one is needed. It reports whether
-// it wrote the Secret. The token never appears in an error.
-func EnsureFluxSecret(ctx context.Context, cs kubernetes.Interface, namespace, name string,
+// EnsureFluxSecret writes the Secret unless it already holds user's
+// credentials (username user and a password), so a retried or repeated
+// seed keeps the token Flux uses; issue makes a token only when one is
+// needed. A Secret of another user (a seed from before FluxUser, which
+// used the administrator's token) is replaced. It reports whether it
+// wrote the Secret. The token never appears in an error.
+func EnsureFluxSecret(ctx context.Context, cs kubernetes.Interface, namespace, name, user string,
 	issue func(context.Context) (user, token string, err error)) (bool, error) {
 	secrets := cs.CoreV1().Secrets(namespace)
 	cur, err := secrets.Get(ctx, name, metav1.GetOptions{})
 	switch {
-	case err == nil && len(cur.Data["username"]) > 0 && len(cur.Data["password"]) > 0:
+	case err == nil && string(cur.Data["username"]) == user && len(cur.Data["password"]) > 0:
 		return false, nil
 	case err != nil && !apierrors.IsNotFound(err):
 		return false, fmt.Errorf("Flux's Gitea Secret %s/%s: %w", namespace, name, err)
 	}
-	user, token, ierr := issue(ctx)
+	issued, token, ierr := issue(ctx)
 	if ierr != nil {
 		return false, ierr
 	}
-	want := FluxSecret(namespace, name, user, token)
+	want := FluxSecret(namespace, name, issued, token)
 	if err == nil { // present without credentials: fill it in
 		cur.Data = want.Data
 		_, err = secrets.Update(ctx, cur, metav1.UpdateOptions{})

@@ -66,8 +66,9 @@ func NewCmdSeed(f *factory.Factory, runF func(*Options) error) *cobra.Command {
 		Long: "Regenerate the instance tree from instance.yaml with the embedded catalog, create the Gitea\n" +
 			"organisation and private repository, push the tree to main (nothing when main already holds it),\n" +
 			"then protect main: no direct push, required approvals, rejected reviews and pending CODEOWNERS\n" +
-			"review requests block merging. In the cluster it also writes --flux-secret, a read-only Gitea\n" +
-			"token with which Flux reads the instance and blueprint repositories. Safe to re-run.\n\n" +
+			"review requests block merging. In the cluster it also writes --flux-secret, the read-only Gitea\n" +
+			"token of Flux's own user (" + seed.FluxUser + ": restricted, reads the instance repository and the\n" +
+			"blueprint repositories only). Safe to re-run.\n\n" +
 			"Credentials: --admin-secret NAMESPACE/NAME reads (or creates, with a random password) the Gitea\n" +
 			"admin Secret (keys username, password) in the cluster; without it " + UserEnv + " and\n" +
 			PasswordFileEnv + " (or " + PasswordEnv + ") are used.",
@@ -142,7 +143,8 @@ func run(ctx context.Context, o *Options) error {
 	}
 	fluxSecret := "not written (outside the cluster)"
 	if (o.AdminSecret != "" || len(o.Apply) > 0) && o.FluxSecret != "" {
-		if fluxSecret, err = writeFluxSecret(ctx, o, user, pass); err != nil {
+		reader := seed.FluxReader{Forge: fc, Repo: forge.Repo{Owner: org, Name: repo}, BlueprintOrg: flux.BlueprintGitOrg, Random: rand.Reader}
+		if fluxSecret, err = writeFluxSecret(ctx, o, reader, user, pass); err != nil {
 			return err
 		}
 	}
@@ -165,9 +167,11 @@ func run(ctx context.Context, o *Options) error {
 	return nil
 }
 
-// writeFluxSecret gives Flux read access to Gitea in this cluster (see
-// seed.EnsureFluxSecret) and says what it did.
-func writeFluxSecret(ctx context.Context, o *Options, user, pass string) (string, error) {
+// writeFluxSecret gives Flux read access to Gitea in this cluster as its
+// own read-only user (seed.FluxReader, seed.EnsureFluxSecret), revokes the
+// administrator's read token an older seed issued for Flux, and says what
+// it did.
+func writeFluxSecret(ctx context.Context, o *Options, reader seed.FluxReader, user, pass string) (string, error) {
 	ns, name, ok := strings.Cut(o.FluxSecret, "/")
 	if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
 		return "", fmt.Errorf("--flux-secret %q: want NAMESPACE/NAME, e.g. flux-system/%s", o.FluxSecret, flux.GitReadSecret)
@@ -180,15 +184,18 @@ func writeFluxSecret(ctx context.Context, o *Options, user, pass string) (string
 	if err != nil {
 		return "", err
 	}
-	wrote, err := seed.EnsureFluxSecret(ctx, cs, ns, name, func(ctx context.Context) (string, string, error) {
-		tok, err := seed.IssueReadToken(ctx, o.Gitea, user, pass)
-		return user, tok, err
-	})
+	if err := reader.Ensure(ctx); err != nil {
+		return "", err
+	}
+	wrote, err := seed.EnsureFluxSecret(ctx, cs, ns, name, seed.FluxUser, reader.Issue)
 	if err != nil {
 		return "", err
 	}
+	if err := seed.RevokeReadToken(ctx, o.Gitea, user, pass); err != nil {
+		return "", err
+	}
 	if wrote {
-		return o.FluxSecret + " written (read-only token)", nil
+		return fmt.Sprintf("%s written (read-only token of gitea user %s)", o.FluxSecret, seed.FluxUser), nil
 	}
 	return o.FluxSecret + " already in place", nil
 }

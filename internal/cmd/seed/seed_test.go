@@ -16,6 +16,7 @@ import (
 	"github.com/openova-io/openova/internal/forge"
 	"github.com/openova-io/openova/internal/giteatest"
 	"github.com/openova-io/openova/internal/iostreams"
+	"github.com/openova-io/openova/internal/seed"
 	"github.com/openova-io/openova/internal/testenv"
 )
 
@@ -42,7 +43,7 @@ func TestFlagsOfTheSeedJob(t *testing.T) {
 	if got.FluxSecret != "flux-system/flux-system" {
 		t.Fatalf("--flux-secret defaults to %q, want flux-system/flux-system", got.FluxSecret)
 	}
-	if _, err := writeFluxSecret(context.Background(), &Options{FluxSecret: "flux-system"}, "u", "p"); err == nil ||
+	if _, err := writeFluxSecret(context.Background(), &Options{FluxSecret: "flux-system"}, seed.FluxReader{}, "u", "p"); err == nil ||
 		!strings.Contains(err.Error(), "--flux-secret") {
 		t.Fatalf("--flux-secret without a namespace: %v, want an error naming the flag", err)
 	}
