@@ -57,6 +57,10 @@ type Identity struct {
 	Email           string
 	EmailVerified   bool
 	Groups          []string // from Flow.GroupsClaim, sorted, without duplicates
+	// IDToken is the raw, verified ID token: keep it (sealed) with the
+	// session only to name that session at sign-out (Flow.Logout's
+	// id_token_hint). Never log it.
+	IDToken string
 }
 
 // DisplayName is the email, else issuer#subject.
@@ -167,7 +171,9 @@ func (f *Flow) Finish(w http.ResponseWriter, r *http.Request) (Identity, string,
 	if err != nil {
 		return Identity{}, st.Next, refused("the ID token did not verify (%v)", err)
 	}
-	return f.identity(tokens.IDTokenClaims), st.Next, nil
+	id := f.identity(tokens.IDTokenClaims)
+	id.IDToken = tokens.IDToken
+	return id, st.Next, nil
 }
 
 func (f *Flow) identity(c *oidc.IDTokenClaims) Identity {

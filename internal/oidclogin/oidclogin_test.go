@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -72,6 +73,15 @@ func start(t *testing.T, user oidctest.User, claim string) *relyingParty {
 			return
 		}
 		json.NewEncoder(w).Encode(map[string]any{"id": id, "next": next})
+	})
+	mux.HandleFunc("GET /logout", func(w http.ResponseWriter, r *http.Request) {
+		ok, err := h.flow.Logout(w, r, r.URL.Query().Get("token"), h.flow.PostLogoutURL("/signedout"))
+		if err != nil || !ok {
+			http.Error(w, fmt.Sprintf("no single sign-out (%v)", err), http.StatusNotImplemented)
+		}
+	})
+	mux.HandleFunc("GET /signedout", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "signed out; state=%s", r.URL.Query().Get("state"))
 	})
 	return h
 }

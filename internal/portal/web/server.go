@@ -116,6 +116,7 @@ func (h *handler) routes() {
 	h.mux.HandleFunc("GET "+p+"/login", h.login)
 	h.mux.HandleFunc("GET "+p+"/callback", h.callback)
 	h.mux.HandleFunc("POST "+p+"/logout", h.logout)
+	h.mux.HandleFunc("GET "+p+"/signedout", h.signedOut)
 
 	h.mux.Handle("GET "+p+"/{$}", h.page(h.catalogPage))
 	h.mux.Handle("GET "+p+"/offerings/{blueprint}", h.page(h.formPage))
@@ -207,7 +208,7 @@ func (h *handler) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := &session{Issuer: id.Issuer, Subject: id.Subject, Email: id.Email, Groups: teamGroups(teams, id.Groups),
-		CSRF: csrf, Expires: h.cfg.Now().Add(h.cfg.SessionTTL)}
+		CSRF: csrf, Expires: h.cfg.Now().Add(h.cfg.SessionTTL), IDToken: id.IDToken}
 	if err := h.setSession(w, s); err != nil {
 		h.pageError(w, r, nil, err)
 		return
@@ -216,11 +217,33 @@ func (h *handler) callback(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// logout clears the portal's session, then ends the provider's too
+// (RP-initiated logout) when it offers an end_session_endpoint; the
+// provider sends the browser back to /signedout. Otherwise the page says
+// the provider may still have the person signed in.
 func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
-	if s := h.sessionOf(r); s != nil && !csrfOK(r, s) {
+	s := h.sessionOf(r)
+	if s != nil && !csrfOK(r, s) {
 		h.pageError(w, r, s, errCSRF)
 		return
 	}
 	h.clearSession(w)
-	h.render(w, r, http.StatusOK, "signedout", nil, nil)
+	if s != nil {
+		f := h.flow()
+		ended, err := f.Logout(w, r, s.IDToken, f.PostLogoutURL(h.prefix+"/signedout"))
+		if err != nil {
+			h.cfg.Logger.WarnContext(r.Context(), "portal sign-out at the identity provider failed", "user", s.User(), "err", err)
+		}
+		if ended {
+			h.cfg.Logger.InfoContext(r.Context(), "portal sign-out", "user", s.User())
+			return
+		}
+	}
+	h.render(w, r, http.StatusOK, "signedout", nil, map[string]any{"ProviderToo": false})
+}
+
+// signedOut is where the provider sends the browser after ending its
+// session.
+func (h *handler) signedOut(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "signedout", nil, map[string]any{"ProviderToo": true})
 }

@@ -391,11 +391,17 @@ func TestSignInAndSessionRules(t *testing.T) {
 	t.Run("sign out", func(t *testing.T) {
 		b := newBrowser(t, p)
 		b.signIn()
-		if code, page := b.postForm("/portal/logout", url.Values{}); code != 200 || !strings.Contains(page, "Signed out") {
-			t.Fatalf("sign out = %d", code)
+		ended := len(p.OP.Ended())
+		if code, page := b.postForm("/portal/logout", url.Values{}); code != 200 || !strings.Contains(page, `id="signed-out-provider"`) {
+			t.Fatalf("sign out = %d\n%s", code, page)
 		}
 		if code, _ := b.get("/portal/api/v1/session"); code != http.StatusUnauthorized {
 			t.Fatalf("session after sign-out = %d", code)
+		}
+		// RP-initiated logout: the provider ended its session for this
+		// person and client.
+		if got := p.OP.Ended(); len(got) != ended+1 || !strings.HasSuffix(got[ended], " portal") {
+			t.Fatalf("sessions ended at the provider: %v", got)
 		}
 	})
 	t.Run("expired ID token", func(t *testing.T) {

@@ -18,6 +18,9 @@ type session struct {
 	Groups                 []string
 	CSRF                   string // the token every POST must carry
 	Expires                time.Time
+	// IDToken names the provider's session at sign-out (id_token_hint);
+	// sealed like the rest, never logged.
+	IDToken string `json:",omitempty"`
 }
 
 // User is the name shown and recorded as RequestedBy.

@@ -2,7 +2,9 @@
 // in-process on loopback, for the wizard's single sign-on tests: one web
 // client, one user who is signed in without a form, in-memory storage, and
 // knobs that make it mint ID tokens for another audience or already expired
-// (the refusals a relying party must make).
+// (the refusals a relying party must make). With the login form on it
+// keeps a session per browser (a cookie), as Keycloak does, until an
+// RP-initiated logout at its end_session_endpoint ends it.
 package oidctest
 
 import (
@@ -46,12 +48,13 @@ func Start(clientID, clientSecret, redirectURL string, user User) (*Provider, er
 		return nil, err
 	}
 	st := &storage{key: key, clientID: clientID, secret: clientSecret, redirect: redirectURL, user: user,
-		requests: map[string]*authRequest{}, codes: map[string]string{}, lifetime: 5 * time.Minute}
+		requests: map[string]*authRequest{}, codes: map[string]string{}, lifetime: 5 * time.Minute, sessions: map[string]string{}}
 	p := &Provider{ClientID: clientID, ClientSecret: clientSecret, st: st}
 	mux := http.NewServeMux()
 	p.server = httptest.NewServer(mux)
 	p.Issuer = p.server.URL
-	cfg := &op.Config{CodeMethodS256: true, AuthMethodPost: true, SupportedScopes: []string{"openid", "email", "profile", "groups"}}
+	cfg := &op.Config{CodeMethodS256: true, AuthMethodPost: true, SupportedScopes: []string{"openid", "email", "profile", "groups"},
+		DefaultLogoutRedirectURI: "/logged-out"}
 	rand.Read(cfg.CryptoKey[:])
 	prov, err := op.NewOpenIDProvider(p.Issuer, cfg, st, op.WithAllowInsecure())
 	if err != nil {
@@ -61,14 +64,17 @@ func Start(clientID, clientSecret, redirectURL string, user User) (*Provider, er
 	callback := op.AuthCallbackURL(prov)
 	// The login page: sign the user in at once and go back to the op, or,
 	// with LoginForm on, ask for a username first.
+	// with LoginForm on, ask for a username first unless this browser
+	// still has a session here (single sign-on).
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
 		id := r.URL.Query().Get("id")
-		if st.form() {
+		c, _ := r.Cookie(sessionCookie)
+		if st.form() && (c == nil || !st.live(c.Value)) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			loginPage.Execute(w, id)
 			return
 		}
-		if err := st.finish(id, ""); err != nil {
+		if err := st.finish(id, "", true); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
@@ -76,11 +82,17 @@ func Start(clientID, clientSecret, redirectURL string, user User) (*Provider, er
 	})
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		id := r.FormValue("id")
-		if err := st.finish(id, r.FormValue("username")); err != nil {
+		if err := st.finish(id, r.FormValue("username"), false); err != nil {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
+		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: st.startSession(), Path: "/", HttpOnly: true})
 		http.Redirect(w, r, callback(op.ContextWithIssuer(r.Context(), p.Issuer), id), http.StatusFound)
+	})
+	// Where a sign-out with no registered post_logout_redirect_uri ends.
+	mux.HandleFunc("GET /logged-out", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(`<!doctype html><title>Signed out - test provider</title><h1 id="provider-signed-out">Signed out of the provider</h1>`))
 	})
 	mux.Handle("/", prov.HttpHandler())
 	return p, nil
@@ -107,6 +119,23 @@ func (p *Provider) SetUser(u User) { p.st.mu.Lock(); p.st.user = u; p.st.mu.Unlo
 // LoginForm makes the login page a form with a username field that must
 // hold the user's Subject or Email, as a browser test types it.
 func (p *Provider) LoginForm(on bool) { p.st.mu.Lock(); p.st.loginForm = on; p.st.mu.Unlock() }
+
+// AllowPostLogoutRedirect registers the URLs the client may name as
+// post_logout_redirect_uri at the end_session_endpoint (none by default:
+// the provider then refuses them, as a real one would).
+func (p *Provider) AllowPostLogoutRedirect(uris ...string) {
+	p.st.mu.Lock()
+	p.st.postLogout = append([]string(nil), uris...)
+	p.st.mu.Unlock()
+}
+
+// Ended lists the sessions ended by RP-initiated logout, oldest first,
+// each as "<subject> <client ID>".
+func (p *Provider) Ended() []string {
+	p.st.mu.Lock()
+	defer p.st.mu.Unlock()
+	return append([]string(nil), p.st.ended...)
+}
 
 // Reset undoes the knobs.
 func (p *Provider) Reset() {
@@ -137,6 +166,30 @@ type storage struct {
 	loginForm bool
 	requests  map[string]*authRequest
 	codes     map[string]string // code -> request ID
+	// sessions are the browsers signed in through the form: session
+	// cookie -> subject; ended records terminated sessions.
+	sessions   map[string]string
+	ended      []string
+	postLogout []string
+}
+
+// sessionCookie names the provider's own session in the browser.
+const sessionCookie = "oidctest_session"
+
+func (s *storage) startSession() string {
+	id := randomID()
+	s.mu.Lock()
+	s.sessions[id] = s.user.Subject
+	s.mu.Unlock()
+	return id
+}
+
+// live: the session exists and is the current user's.
+func (s *storage) live(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub, ok := s.sessions[id]
+	return ok && sub == s.user.Subject
 }
 
 func (s *storage) form() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.loginForm }
@@ -144,15 +197,15 @@ func (s *storage) form() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.login
 var errUnknownUser = errors.New("unknown username")
 
 // finish signs the user in on request id; with the login form on, the
-// typed username must be theirs.
-func (s *storage) finish(id, username string) error {
+// typed username must be theirs, unless the browser has a live session.
+func (s *storage) finish(id, username string, live bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.requests[id]
 	if !ok {
 		return errNotFound
 	}
-	if s.loginForm && (username == "" || (username != s.user.Subject && username != s.user.Email)) {
+	if s.loginForm && !live && (username == "" || (username != s.user.Subject && username != s.user.Email)) {
 		return errUnknownUser
 	}
 	r.subject, r.done, r.authTime = s.user.Subject, true, time.Now()
@@ -238,7 +291,19 @@ func (s *storage) TokenRequestByRefreshToken(context.Context, string) (op.Refres
 	return nil, op.ErrInvalidRefreshToken
 }
 
-func (s *storage) TerminateSession(context.Context, string, string) error { return nil }
+// TerminateSession ends every session of the user (the op calls it at
+// the end_session_endpoint once the id_token_hint verified).
+func (s *storage) TerminateSession(_ context.Context, userID, clientID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, sub := range s.sessions {
+		if sub == userID {
+			delete(s.sessions, id)
+		}
+	}
+	s.ended = append(s.ended, userID+" "+clientID)
+	return nil
+}
 
 func (s *storage) RevokeToken(context.Context, string, string, string) *oidc.Error { return nil }
 
@@ -263,7 +328,7 @@ func (s *storage) GetClientByClientID(_ context.Context, id string) (op.Client, 
 	case id != s.clientID:
 		return nil, errNotFound
 	}
-	return &client{id: id, redirect: s.redirect, lifetime: s.lifetime}, nil
+	return &client{id: id, redirect: s.redirect, lifetime: s.lifetime, postLogout: s.postLogout}, nil
 }
 
 func (s *storage) AuthorizeClientIDSecret(_ context.Context, id, secret string) error {
@@ -350,14 +415,15 @@ func (a *authRequest) GetSubject() string                    { return a.subject 
 func (a *authRequest) Done() bool                            { return a.done }
 
 type client struct {
-	id       string
-	redirect string
-	lifetime time.Duration
+	id         string
+	redirect   string
+	lifetime   time.Duration
+	postLogout []string
 }
 
 func (c *client) GetID() string                       { return c.id }
 func (c *client) RedirectURIs() []string              { return []string{c.redirect} }
-func (c *client) PostLogoutRedirectURIs() []string    { return nil }
+func (c *client) PostLogoutRedirectURIs() []string    { return c.postLogout }
 func (c *client) ApplicationType() op.ApplicationType { return op.ApplicationTypeWeb }
 func (c *client) AuthMethod() oidc.AuthMethod         { return oidc.AuthMethodBasic }
 func (c *client) ResponseTypes() []oidc.ResponseType {

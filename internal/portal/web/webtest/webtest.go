@@ -107,6 +107,8 @@ func Start(t *testing.T, env *testenv.Env, user oidctest.User) *Portal {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.OP.Close)
+	// Sign-out ends the provider's session and comes back here.
+	p.OP.AllowPostLogoutRedirect(srv.URL + "/portal/signedout")
 	rp, err := oidclogin.NewRelyingParty(ctx, p.OP.Issuer, "portal", ClientSecret, redirect, []string{"groups"}, nil)
 	if err != nil {
 		t.Fatal(err)
