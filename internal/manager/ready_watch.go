@@ -38,6 +38,7 @@ type readyWatch struct {
 	ctrl    controller.Controller
 	enqueue handler.EventHandler
 	poll    time.Duration
+	log     logr.Logger
 
 	mu      sync.Mutex
 	watched map[schema.GroupKind]schema.GroupVersionKind
@@ -45,9 +46,8 @@ type readyWatch struct {
 
 // Start implements manager.Runnable.
 func (w *readyWatch) Start(ctx context.Context) error {
-	log := logr.FromContextOrDiscard(ctx).WithName("ready-kinds")
 	for {
-		w.sync(log)
+		w.sync(w.log)
 		select {
 		case <-ctx.Done():
 			return nil

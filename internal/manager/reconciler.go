@@ -186,7 +186,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	// The operators' kinds are watched from when they are served.
 	r.ready = &readyWatch{mapper: mgr.GetRESTMapper(), cache: mgr.GetCache(), ctrl: c, enqueue: all, poll: ReadyKindsPoll,
-		watched: map[schema.GroupKind]schema.GroupVersionKind{}}
+		log: mgr.GetLogger().WithName("ready-kinds"), watched: map[schema.GroupKind]schema.GroupVersionKind{}}
 	return mgr.Add(r.ready)
 }
 
