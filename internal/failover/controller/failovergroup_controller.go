@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -129,8 +130,12 @@ func (r *FailoverGroupReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		snap.LastRenewal = run.Wall(snap.Status.LastRenewalSent)
 	}
 	applyStatus(&fg.Status, fg.Generation, snap, history, record)
-	if sel := r.Group.Selection(); sel != nil {
+	switch sel := r.Group.Selection(); {
+	case sel != nil && fg.Spec.Layers.Stateful.CNPGSelector != nil:
 		applySelection(&fg.Status, fg.Generation, sel.Selected(), snap.Status.State, run.LastErrors())
+	default: // no selector (any more)
+		fg.Status.SelectedCNPG = nil
+		apimeta.RemoveStatusCondition(&fg.Status.Conditions, ConditionDegraded)
 	}
 	lg.V(1).Info("status", "state", fg.Status.State, "epoch", fg.Status.Epoch, "history", len(history))
 	return ctrl.Result{RequeueAfter: r.Resync}, nil
