@@ -251,4 +251,5 @@ var Placeholders = []string{
 	"<registry>",        // container registry base (a mirror when air-gapped)
 	"<archival-s3>",     // archival S3 endpoint URL
 	"<archival-bucket>", // archival S3 bucket
+	"<archival-region>", // archival S3 signing region ("auto" for R2)
 }

@@ -36,6 +36,9 @@ const (
 type Values struct {
 	Tenant, Domain, Region, Cluster, PeerRegion string
 	Registry, ArchivalS3, ArchivalBucket        string
+	// ArchivalRegion is the archival store's signing region ("auto" for
+	// R2 and most S3-compatible stores).
+	ArchivalRegion string
 	// Namespace holds the sources and HelmReleases; DefaultNamespace when
 	// empty. Releases install into the blueprint's own namespace.
 	Namespace string
@@ -69,6 +72,7 @@ func (v Values) table(b *catalog.Blueprint) map[string]string {
 		"<tenant>": v.Tenant, "<domain>": v.Domain, "<region>": v.Region,
 		"<cluster>": v.Cluster, "<peer-region>": v.PeerRegion, "<namespace>": b.Spec.Namespace,
 		"<registry>": v.Registry, "<archival-s3>": v.ArchivalS3, "<archival-bucket>": v.ArchivalBucket,
+		"<archival-region>": v.ArchivalRegion,
 	}
 }
 

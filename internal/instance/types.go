@@ -182,6 +182,16 @@ type Archival struct {
 	Region   string           `json:"region,omitempty"` // signing region; "auto" for R2
 }
 
+// SigningRegion is the region S3 requests are signed for: Region, or
+// "auto", which R2 and most S3-compatible stores accept (AWS S3 does not:
+// validation asks for its region).
+func (a Archival) SigningRegion() string {
+	if a.Region == "" {
+		return "auto"
+	}
+	return a.Region
+}
+
 // FailoverMode is how the Failover Controller acts (OPENOVA.md §5).
 type FailoverMode string
 

@@ -210,6 +210,9 @@ func validateArchival(a Archival, p *field.Path) field.ErrorList {
 	} else {
 		errs = append(errs, validateURL(a.Endpoint, p.Child("endpoint"), "https")...)
 	}
+	if a.Provider == ArchivalAWSS3 && (a.Region == "" || a.Region == "auto") {
+		errs = append(errs, field.Required(p.Child("region"), "AWS S3 signs requests for the bucket's region: set it, e.g. eu-central-1"))
+	}
 	if !bucketRE.MatchString(a.Bucket) || strings.Contains(a.Bucket, "..") {
 		errs = append(errs, field.Invalid(p.Child("bucket"), a.Bucket, "use an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-'"))
 	}

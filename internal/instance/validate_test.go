@@ -101,6 +101,8 @@ func TestValidateRules(t *testing.T) {
 		{"archival provider missing", func(s *Spec) { s.Archival.Provider = "" }, "spec.archival.provider", "cloudflare-r2"},
 		{"archival endpoint scheme", func(s *Spec) { s.Archival.Endpoint = "s3.example.com" }, "spec.archival.endpoint", "https URL"},
 		{"archival bad bucket", func(s *Spec) { s.Archival.Bucket = "Acme_Archive" }, "spec.archival.bucket", "S3 bucket name"},
+		{"archival aws-s3 without region", func(s *Spec) { s.Archival.Provider = ArchivalAWSS3; s.Archival.Region = "" }, "spec.archival.region", "eu-central-1"},
+		{"archival aws-s3 region auto", func(s *Spec) { s.Archival.Provider = ArchivalAWSS3; s.Archival.Region = "auto" }, "spec.archival.region", "bucket's region"},
 		{"failover with one region", func(s *Spec) { s.Regions = s.Regions[:1] }, "spec.failover.mode", "needs two regions"},
 		{"unknown failover mode", func(s *Spec) { s.Failover.Mode = "yolo" }, "spec.failover.mode", "semi-automatic"},
 		{"bad git repository", func(s *Spec) { s.Git.Repository = "acme.git" }, "spec.git.repository", ".git"},

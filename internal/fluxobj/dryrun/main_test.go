@@ -16,7 +16,7 @@ func TestMain(m *testing.M) { testenv.Main(m, func(e *testenv.Env) { env = e }) 
 // sampleTenant fills every placeholder, as the instance generator would.
 var sampleTenant = fluxobj.Values{
 	Tenant: "acme", Domain: "acme.example", Region: "fsn1", Cluster: "acme-fsn1", PeerRegion: "nbg1",
-	Registry: "harbor.acme.example/mirror", ArchivalS3: "https://s3.acme.example", ArchivalBucket: "acme-archive",
+	Registry: "harbor.acme.example/mirror", ArchivalS3: "https://s3.acme.example", ArchivalBucket: "acme-archive", ArchivalRegion: "auto",
 	BlueprintGitBase: "https://gitea.acme.example/openova",
 }
 

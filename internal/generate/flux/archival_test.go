@@ -126,3 +126,27 @@ func TestAzureBlobArchivalIsRefused(t *testing.T) {
 		t.Fatalf("want an error naming spec.archival.provider and the S3-compatible choices, got %v", err)
 	}
 }
+
+// Velero signs for the archival store's region: "auto" for R2 (the
+// example), the bucket's region for AWS S3, which refuses "auto".
+func TestVeleroSignsForTheArchivalRegion(t *testing.T) {
+	r2 := readExample(t, "one-region")
+	aws := strings.Replace(strings.Replace(string(r2), "provider: cloudflare-r2", "provider: aws-s3", 1),
+		"bucket: acme-archive", "bucket: acme-archive\n    region: eu-central-1", 1)
+	for spec, want := range map[string]string{string(r2): "auto", aws: "eu-central-1"} {
+		files := render(t, []byte(spec), realCatalog(t))
+		var hr map[string]any
+		for name := range files {
+			if strings.HasSuffix(name, "/platform/velero/release.yaml") {
+				hr = find(t, files, name, "HelmRelease", "velero")
+			}
+		}
+		if hr == nil {
+			t.Fatal("no Velero HelmRelease in the one-region example")
+		}
+		bsl := nested(hr, "spec", "values", "configuration", "backupStorageLocation").([]any)
+		if got := nested(bsl[0].(map[string]any), "config", "region"); got != want {
+			t.Errorf("Velero's backup location signs for %v, want %s", got, want)
+		}
+	}
+}

@@ -43,7 +43,8 @@ func (p *plan) values(r *region) fluxobj.Values {
 	v := fluxobj.Values{
 		Tenant: p.spec.Tenant, Domain: p.spec.Domain, Region: r.Name, Cluster: r.Cluster,
 		Registry: p.registry, ArchivalS3: p.spec.Archival.Endpoint, ArchivalBucket: p.spec.Archival.Bucket,
-		Namespace: fluxobj.DefaultNamespace, BlueprintGitBase: giteaHTTP + "/" + BlueprintGitOrg,
+		ArchivalRegion: p.spec.Archival.SigningRegion(),
+		Namespace:      fluxobj.DefaultNamespace, BlueprintGitBase: giteaHTTP + "/" + BlueprintGitOrg,
 	}
 	if r.Peer != nil {
 		v.PeerRegion = r.Peer.Name

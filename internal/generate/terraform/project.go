@@ -69,10 +69,7 @@ func backend(s *instance.Spec) string {
 		}
 		return fmt.Sprintf("backend \"azurerm\" {\nstorage_account_name = %q\ncontainer_name = %q\nkey = %q\n}\n", account, a.Bucket, key)
 	}
-	region := a.Region
-	if region == "" {
-		region = "auto" // R2 and most S3-compatible stores ignore it
-	}
+	region := a.SigningRegion()
 	return fmt.Sprintf(`backend "s3" {
 bucket = %q
 key = %q
