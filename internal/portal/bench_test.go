@@ -36,3 +36,23 @@ func BenchmarkRenderTier1(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderValkeyTier1 renders a two-region Tier-1 Valkey claim (the
+// blueprint's values copied and filled per region) into its files.
+func BenchmarkRenderValkeyTier1(b *testing.B) {
+	cat := testCatalog(b)
+	k, _ := render.Lookup("ValkeyClaim")
+	o, _ := offering(cat, "valkey")
+	bp, _ := cat.Blueprint("valkey")
+	values := withDefaults(o.Schema, map[string]any{"tier": "tier-1", "size": "M"})
+	t := render.Target{Tenant: "acme", Regions: []string{"fsn", "hel"}, Registry: "ghcr.io/openova-io/mirror"}
+	for b.Loop() {
+		res, err := k.Render(t, render.Claim{Name: "sessions", Namespace: "payments", Values: values, Blueprint: bp})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := res.Files("payments", "sessions"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

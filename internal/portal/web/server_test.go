@@ -391,6 +391,16 @@ func TestSignInAndSessionRules(t *testing.T) {
 	t.Run("sign out", func(t *testing.T) {
 		b := newBrowser(t, p)
 		b.signIn()
+		// The session carries the ID token (sealed) for sign-out: it must
+		// stay under the 4096 bytes browsers keep of a cookie.
+		u, _ := url.Parse(p.URL + "/portal/")
+		for _, c := range b.http.Jar.Cookies(u) {
+			n := len(c.Name) + len(c.Value)
+			if n > 3800 {
+				t.Errorf("cookie %s is %d bytes", c.Name, n)
+			}
+			t.Logf("cookie %s: %d bytes", c.Name, n)
+		}
 		ended := len(p.OP.Ended())
 		if code, page := b.postForm("/portal/logout", url.Values{}); code != 200 || !strings.Contains(page, `id="signed-out-provider"`) {
 			t.Fatalf("sign out = %d\n%s", code, page)
