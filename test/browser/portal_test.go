@@ -24,8 +24,9 @@ import (
 // OpenID Provider's login page, picks Tier-1 PostgreSQL in the catalog,
 // sees a wrong storage size refused beside its field, corrects it, and
 // lands on a request page linking a pull request that is open (nobody
-// merged it) in the real Gitea with the claim in it. Everything is real:
-// kube-apiserver, Gitea, the provider, the portal.
+// merged it) in the real Gitea with the claim in it; the page shows the
+// merge as it is pushed, and signing out ends the provider's session.
+// Everything is real: kube-apiserver, Gitea, the provider, the portal.
 func TestPortalFormToPullRequest(t *testing.T) {
 	env, stop, err := testenv.StartSecond()
 	if err != nil {
@@ -161,6 +162,24 @@ func TestPortalFormToPullRequest(t *testing.T) {
 			c.Spec.Instances != 3 || c.Spec.Resources.Requests["cpu"] != "2" || c.Spec.Postgresql.Synchronous == nil {
 			t.Fatalf("%s: Cluster = %+v", path, c)
 		}
+	}
+
+	// Signing out ends the provider's session too: the browser passes
+	// through the provider's end_session_endpoint, lands on the portal's
+	// signed-out page, and signing in again asks for the username.
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("form.signout button")),
+		chromedp.WaitVisible(chromedp.CSS("#signed-out-provider")),
+		shot(dir, &n, "signed-out"),
+		chromedp.Click(chromedp.CSS(`main a[href$="/login"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		shot(dir, &n, "provider-asks-again"),
+	)
+	if err != nil {
+		t.Fatalf("sign-out: %v", err)
+	}
+	if ended := p.OP.Ended(); !slices.Equal(ended, []string{user.Subject + " portal"}) {
+		t.Fatalf("sessions ended at the provider: %v", ended)
 	}
 }
 

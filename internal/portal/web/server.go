@@ -56,6 +56,7 @@ type Config struct {
 
 type handler struct {
 	cfg       Config
+	csp       string
 	prefix    string
 	mux       *http.ServeMux
 	pages     map[string]*template.Template
@@ -95,16 +96,27 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	h := &handler{cfg: cfg, prefix: cfg.Prefix, mux: http.NewServeMux(), pages: pages,
-		offerings: portal.Offerings(cfg.Service.Catalog)}
+		offerings: portal.Offerings(cfg.Service.Catalog), csp: csp(cfg.RP.GetEndSessionEndpoint())}
 	h.routes()
 	return h, nil
+}
+
+// csp is the pages' Content-Security-Policy. Browsers apply form-action
+// to the redirects that follow a form's submission too, so the sign-out
+// form may also lead to the provider's end_session_endpoint origin.
+func csp(endSession string) string {
+	formAction := "'self'"
+	if u, err := url.Parse(endSession); err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http") {
+		formAction += " " + u.Scheme + "://" + u.Host
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action " + formAction
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Referrer-Policy", "same-origin")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+	w.Header().Set("Content-Security-Policy", h.csp)
 	w.Header().Set("Cache-Control", "no-store")
 	h.mux.ServeHTTP(w, r)
 }

@@ -401,6 +401,10 @@ func TestSignInAndSessionRules(t *testing.T) {
 			}
 			t.Logf("cookie %s: %d bytes", c.Name, n)
 		}
+		// The sign-out form's redirect to the provider is a form action.
+		if _, _, res := b.do("GET", "/portal/", nil, nil); !strings.Contains(res.Header.Get("Content-Security-Policy"), "form-action 'self' "+p.OP.Issuer) {
+			t.Errorf("CSP %q does not let the sign-out form reach the provider", res.Header.Get("Content-Security-Policy"))
+		}
 		ended := len(p.OP.Ended())
 		if code, page := b.postForm("/portal/logout", url.Values{}); code != 200 || !strings.Contains(page, `id="signed-out-provider"`) {
 			t.Fatalf("sign out = %d\n%s", code, page)
