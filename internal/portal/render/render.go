@@ -16,7 +16,8 @@ import (
 	"github.com/openova-io/openova/internal/generate/flux"
 )
 
-// Target is the instance a request lands in, read from instance.yaml.
+// Target is the instance a request lands in, read from instance.yaml,
+// its regions ordered by the cluster's FailoverGroups (portal.Service.Target).
 type Target struct {
 	Tenant string
 	// Regions are region names, the active (primary) region first.
