@@ -78,7 +78,7 @@ func newPortal(ctx context.Context, cfg *rest.Config, o manager.Options, p porta
 	if err := platformv1.AddToScheme(scheme); err != nil {
 		return nil, err
 	}
-	kube, err := client.New(cfg, client.Options{Scheme: scheme})
+	kube, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		return nil, err
 	}

@@ -61,18 +61,7 @@ func (p *plan) placeholders(b *catalog.Blueprint, r *region) *strings.Replacer {
 // mirrored returns b with its chart repositories pointed at the
 // customer's chart mirror (air-gapped), or b itself without one.
 func (p *plan) mirrored(b *catalog.Blueprint) *catalog.Blueprint {
-	m := strings.TrimSuffix(p.spec.Mirror.Charts, "/")
-	if m == "" {
-		return b
-	}
-	c := *b
-	c.Spec.Delivery.Helm = append([]catalog.HelmChart(nil), b.Spec.Delivery.Helm...)
-	for i := range c.Spec.Delivery.Helm {
-		if c.Spec.Delivery.Helm[i].Repository != "" {
-			c.Spec.Delivery.Helm[i].Repository = m
-		}
-	}
-	return &c
+	return MirroredCharts(b, p.spec.Mirror.Charts)
 }
 
 // releases builds a component's sources and HelmReleases for a region:

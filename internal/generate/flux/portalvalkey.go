@@ -8,8 +8,8 @@ import (
 )
 
 // The portal renders a team's Valkey with the same chart, source and
-// two-region wiring as the platform's; these are the pieces it shares.
-// (plan.mirrored and valkeyReplicaValues say the same; they may call these.)
+// two-region wiring as the platform's; these are the pieces it shares
+// with plan.mirrored and valkeyReplicaValues.
 
 // MirroredCharts returns b with its chart repositories pointed at the
 // chart mirror (instance.yaml spec.mirror.charts), or b itself without one.

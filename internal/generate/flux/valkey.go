@@ -1,7 +1,5 @@
 package flux
 
-import "fmt"
-
 func init() { features = append(features, valkeyServices) }
 
 // valkeyReplicaValues makes the standby region's Valkey primary a REPLICAOF
@@ -15,7 +13,7 @@ func valkeyReplicaValues(p *plan, r *region) map[string]any {
 	v := map[string]any{"podLabels": map[string]any{"openova.io/region": r.Name}}
 	if r.Peer != nil && !r.Primary() {
 		primary := p.regions[0]
-		v["valkeyConfig"] = fmt.Sprintf("replicaof %s.valkey.svc 6379\nprimaryuser replication\nreplica-read-only yes\n", valkeyMember(primary))
+		v["valkeyConfig"] = ValkeyReplicaConfig(valkeyMember(primary) + ".valkey.svc")
 	}
 	return v
 }
