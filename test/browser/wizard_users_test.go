@@ -75,7 +75,7 @@ func grab(into *string, a chromedp.Action[string]) chromedp.Action[chromedp.Void
 func present(sel string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		for {
-			ok, err := chromedp.Evaluate[bool](`!!document.querySelector(` + "`" + sel + "`" + `)`)(ctx, t)
+			ok, err := chromedp.Evaluate[bool](`!!document.querySelector(`+"`"+sel+"`"+`)`)(ctx, t)
 			if err == nil && ok {
 				return nil
 			}

@@ -270,7 +270,7 @@ func newCmdAddUser(f *factory.Factory) *cobra.Command {
 		Long: "Add a local user to an organisation (created if missing); its password is printed once.\n" +
 			"The first user of a new organisation is its admin; later ones are members unless --role admin.\n" +
 			"Admins manage the organisation's users on the wizard's Users page (/users).",
-		Args:  cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if role != "" {
 				if _, err := wizard.ParseRole(role); err != nil {
