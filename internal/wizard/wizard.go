@@ -80,6 +80,10 @@ type Session struct {
 	OrgID     string
 	CSRF      string // sent back in X-CSRF-Token on every state change
 	Expires   time.Time
+	// IDToken is the single sign-on ID token that started the session,
+	// sealed (secrets.Sealer) to the session: sign-out names the session
+	// to the identity provider with it. Nil for a local sign-in.
+	IDToken []byte
 }
 
 // Status of a bootstrap.

@@ -24,7 +24,9 @@ var Dialect = sqlstore.Dialect{
 }
 
 // migrations are append-only. Migration 5 gives users a role: those from
-// before it could do everything, so they are admins.
+// before it could do everything, so they are admins. Migration 6 keeps a
+// single sign-on session's sealed ID token (NULL: a local sign-in, or a
+// session from before it, whose sign-out stays local).
 var migrations = []string{`
 CREATE TABLE orgs (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created INTEGER NOT NULL);
 CREATE TABLE users (
@@ -64,6 +66,8 @@ ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
 ALTER TABLE users ADD COLUMN disabled_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN last_login INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX users_org ON users(org_id);
+`, `
+ALTER TABLE sessions ADD COLUMN id_token BLOB;
 `}
 
 // Open opens (creating if needed) and migrates the database file.

@@ -161,8 +161,8 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 
 // CreateSession implements wizard.Store.
 func (s *Store) CreateSession(ctx context.Context, x *wizard.Session) error {
-	_, err := s.exec(ctx, `INSERT INTO sessions (token_hash, user_id, org_id, csrf, expires) VALUES (?, ?, ?, ?, ?)`,
-		x.TokenHash, x.UserID, x.OrgID, x.CSRF, ns(x.Expires))
+	_, err := s.exec(ctx, `INSERT INTO sessions (token_hash, user_id, org_id, csrf, expires, id_token) VALUES (?, ?, ?, ?, ?, ?)`,
+		x.TokenHash, x.UserID, x.OrgID, x.CSRF, ns(x.Expires), x.IDToken)
 	return err
 }
 
@@ -170,9 +170,9 @@ func (s *Store) CreateSession(ctx context.Context, x *wizard.Session) error {
 func (s *Store) Session(ctx context.Context, tokenHash string, now time.Time) (*wizard.Session, error) {
 	var x wizard.Session
 	var e int64
-	err := s.row(ctx, `SELECT s.token_hash, s.user_id, s.org_id, s.csrf, s.expires FROM sessions s JOIN users u ON u.id = s.user_id
+	err := s.row(ctx, `SELECT s.token_hash, s.user_id, s.org_id, s.csrf, s.expires, s.id_token FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = ? AND s.expires > ? AND u.disabled_at = 0 AND u.org_id = s.org_id`,
-		tokenHash, ns(now)).Scan(&x.TokenHash, &x.UserID, &x.OrgID, &x.CSRF, &e)
+		tokenHash, ns(now)).Scan(&x.TokenHash, &x.UserID, &x.OrgID, &x.CSRF, &e, &x.IDToken)
 	if err != nil {
 		return nil, notFound(err, "session")
 	}
