@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"sort"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,10 +28,14 @@ import (
 const FieldManager = "catalyst-seed"
 
 // Apply server-side applies every object under the tree's directories
-// (the crds layer and Gitea, which must run before Flux can follow the
-// repository): namespaces first, then CRDs, then the rest. Re-applying
-// the same objects changes nothing. A kind whose CRD is not served yet
-// is an error naming it: the Job retries, by then its operator is up.
+// (the crds layer, Gitea and what Gitea needs, which must run before Flux
+// can follow the repository): namespaces first, then CRDs, then the rest.
+// Re-applying the same objects changes nothing. An object whose kind is
+// not served yet (a CRD its operator installs, e.g. the Barman Cloud
+// plugin's ObjectStore) is skipped and the rest applied, so that operator
+// gets installed; the error then names every skipped object and the Job
+// retries, by when the operator serves the kind. It returns how many
+// objects were applied.
 func Apply(ctx context.Context, cfg *rest.Config, tree *filetree.Tree, dirs []string) (int, error) {
 	objs, err := objectsUnder(tree, dirs)
 	if err != nil {
@@ -45,6 +50,8 @@ func Apply(ctx context.Context, cfg *rest.Config, tree *filetree.Tree, dirs []st
 	if err != nil {
 		return 0, err
 	}
+	applied := 0
+	var waiting []string
 	for _, o := range objs {
 		gvk := o.GroupVersionKind()
 		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
@@ -52,18 +59,27 @@ func Apply(ctx context.Context, cfg *rest.Config, tree *filetree.Tree, dirs []st
 			mapper.Reset() // a CRD applied above may serve it now
 			m, err = mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 		}
+		if meta.IsNoMatchError(err) {
+			waiting = append(waiting, fmt.Sprintf("%s %s/%s (%s)", gvk.Kind, o.GetNamespace(), o.GetName(), gvk.GroupVersion()))
+			continue
+		}
 		if err != nil {
-			return 0, fmt.Errorf("%s %s: %w (is the operator serving it up yet?)", gvk.Kind, o.GetName(), err)
+			return applied, fmt.Errorf("%s %s: %w", gvk.Kind, o.GetName(), err)
 		}
 		var ri dynamic.ResourceInterface = dyn.Resource(m.Resource)
 		if m.Scope.Name() == meta.RESTScopeNameNamespace {
 			ri = dyn.Resource(m.Resource).Namespace(o.GetNamespace())
 		}
 		if _, err := ri.Apply(ctx, o.GetName(), o, metav1.ApplyOptions{FieldManager: FieldManager, Force: true}); err != nil {
-			return 0, fmt.Errorf("apply %s %s/%s: %w", gvk.Kind, o.GetNamespace(), o.GetName(), err)
+			return applied, fmt.Errorf("apply %s %s/%s: %w", gvk.Kind, o.GetNamespace(), o.GetName(), err)
 		}
+		applied++
 	}
-	return len(objs), nil
+	if len(waiting) > 0 {
+		return applied, fmt.Errorf("applied %d objects; %d wait for their operator to serve their kind (the seed retries): %s",
+			applied, len(waiting), strings.Join(waiting, ", "))
+	}
+	return applied, nil
 }
 
 // objectsUnder decodes every YAML file under dirs but kustomize's own
