@@ -159,7 +159,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password s
 	if err := s.enabled(r, u, ip); err != nil {
 		return err
 	}
-	return s.startSession(w, r, u)
+	return s.startSession(w, r, u, "")
 }
 
 // auditSignIn records a refused sign-in of a known user in their
@@ -178,7 +178,9 @@ func (s *Server) enabled(r *http.Request, u *wizard.User, from string) error {
 	return wizard.Errorf(wizard.EFORBIDDEN, "your account is disabled; an admin of your organisation can enable it")
 }
 
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *wizard.User) error {
+// startSession signs u in; idToken is the single sign-on's ID token ("" for
+// a local sign-in), kept sealed with the session for sign-out.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *wizard.User, idToken string) error {
 	tok, err := s.token()
 	if err != nil {
 		return err
@@ -188,6 +190,11 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *wizard.
 		return err
 	}
 	sess := &wizard.Session{TokenHash: hashToken(tok), UserID: u.ID, OrgID: u.OrgID, CSRF: csrf, Expires: s.Now().Add(s.SessionTTL)}
+	if idToken != "" {
+		if sess.IDToken, err = s.Sealer.Seal([]byte(idToken), idTokenContext(sess)); err != nil {
+			return err
+		}
+	}
 	if err := s.Store.CreateSession(r.Context(), sess); err != nil {
 		return err
 	}
@@ -224,21 +231,6 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 		next = "/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	p := who(r)
-	if err := s.Store.DeleteSession(r.Context(), p.session.TokenHash); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.audit(r.Context(), p, "logout", p.user.Name)
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteStrictMode})
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
 func (s *Server) sessionInfo(w http.ResponseWriter, r *http.Request) {

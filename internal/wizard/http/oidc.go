@@ -62,7 +62,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		err = s.enabled(r, u, "single sign-on")
 	}
 	if err == nil {
-		err = s.startSession(w, r, u)
+		err = s.startSession(w, r, u, id.IDToken)
 	}
 	if err != nil {
 		s.Logger.WarnContext(r.Context(), "single sign-on refused", "err", err)

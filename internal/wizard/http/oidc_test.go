@@ -19,6 +19,7 @@ const clientSecret = "client-secret-NEVER-LOGGED-42"
 func ssoHarness(t *testing.T, user oidctest.User) (*harness, *oidctest.Provider) {
 	h := newHarness(t)
 	h.stop()
+	h.tokens = &tokenLog{}
 	var provider *oidctest.Provider
 	h.sso = func(url string) *wizhttp.OIDC {
 		var err error
@@ -29,7 +30,7 @@ func ssoHarness(t *testing.T, user oidctest.User) (*harness, *oidctest.Provider)
 			t.Cleanup(provider.Close)
 		}
 		provider.SetRedirect(url + "/login/oidc/callback")
-		rp, err := wizhttp.NewRelyingParty(context.Background(), provider.Issuer, "wizard", clientSecret, url+"/login/oidc/callback", []string{"groups"}, nil)
+		rp, err := wizhttp.NewRelyingParty(context.Background(), provider.Issuer, "wizard", clientSecret, url+"/login/oidc/callback", []string{"groups"}, h.tokens.client())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -68,6 +68,7 @@ type Server struct {
 	throttle throttle
 	mu       sync.Mutex // serialises read-modify-write of one bootstrap per replica
 	runs     *runs
+	csp      string
 }
 
 // New builds the server.
@@ -104,6 +105,7 @@ func New(c Config) (*Server, error) {
 		return nil, err
 	}
 	s.pages = pages
+	s.csp = csp(s.endSessionEndpoint())
 	s.routes()
 	return s, nil
 }
@@ -113,7 +115,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Referrer-Policy", "same-origin") // "no-referrer" makes browsers send Origin: null on form posts
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+	w.Header().Set("Content-Security-Policy", s.csp)
 	w.Header().Set("Cache-Control", "no-store")
 	s.mux.ServeHTTP(w, r)
 }
@@ -133,6 +135,7 @@ func (s *Server) routes() {
 	}
 	s.mux.Handle("POST /logout", s.auth(s.logout))
 	s.mux.Handle("POST /api/v1/logout", s.auth(s.logout))
+	s.mux.HandleFunc("GET /signedout", s.signedOut)
 	s.mux.Handle("GET /api/v1/session", s.auth(s.sessionInfo))
 
 	s.mux.Handle("GET /{$}", s.authPage(s.homePage))

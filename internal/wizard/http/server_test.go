@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -60,7 +61,25 @@ type harness struct {
 	sso func(url string) *wizhttp.OIDC
 	// bodies holds every API response body, to prove no credential leaks.
 	bodies bytes.Buffer
+	// logs holds the wizard's log, for the same proof.
+	logs lockedBuffer
+	// tokens records the ID tokens the provider issued (ssoHarness).
+	tokens *tokenLog
 }
+
+// lockedBuffer is a log sink written by concurrent handlers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
 // atomicTime is the injected clock, moved by tests while handlers read it.
 type atomicTime struct{ ns atomic.Int64 }
@@ -102,7 +121,8 @@ func (h *harness) start() {
 		sso = h.sso("http://" + srv.Listener.Addr().String())
 	}
 	s, err := wizhttp.New(wizhttp.Config{Store: h.store, Catalog: embeddedCatalog(h.t), Sealer: h.sealer,
-		Now: h.now.get, Random: rand.Reader, Tofu: h.tofu, ApplyDir: filepath.Join(h.dir, "apply"), ApplyConfig: h.applyConfig, OIDC: sso, ApplyLease: h.lease})
+		Logger: slog.New(slog.NewTextHandler(&h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:    h.now.get, Random: rand.Reader, Tofu: h.tofu, ApplyDir: filepath.Join(h.dir, "apply"), ApplyConfig: h.applyConfig, OIDC: sso, ApplyLease: h.lease})
 	if err != nil {
 		h.t.Fatal(err)
 	}
