@@ -51,7 +51,11 @@ func (l *tokenLog) RoundTrip(r *http.Request) (*http.Response, error) {
 	return res, nil
 }
 
-func (l *tokenLog) all() []string { l.mu.Lock(); defer l.mu.Unlock(); return append([]string(nil), l.ids...) }
+func (l *tokenLog) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.ids...)
+}
 
 var providerFormID = regexp.MustCompile(`name="id" value="([^"]+)"`)
 
