@@ -64,6 +64,12 @@ func (a TokenAuth) login(w http.ResponseWriter, r *http.Request, token string) b
 	return true
 }
 
+// logout clears the session cookie /login set.
+func (a TokenAuth) logout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https", MaxAge: -1})
+}
+
 // sameOrigin refuses a cross-site form post: Origin, when the browser
 // sends it, must name this host.
 func sameOrigin(r *http.Request) bool {

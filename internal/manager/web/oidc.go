@@ -40,6 +40,9 @@ type session struct {
 	Who     string    `json:"who"`
 	Expires time.Time `json:"exp"`
 	CSRF    string    `json:"csrf"`
+	// IDToken names the session to the identity provider at sign-out
+	// (the cookie is sealed; never logged).
+	IDToken string `json:"idt,omitempty"`
 }
 
 func (a *OIDCAuth) read(r *http.Request) (session, bool) {
@@ -98,7 +101,7 @@ func (a *OIDCAuth) FinishLogin(w http.ResponseWriter, r *http.Request) {
 	if ttl == 0 {
 		ttl = 8 * time.Hour
 	}
-	plain, _ := json.Marshal(session{Who: id.DisplayName(), Expires: a.Now().Add(ttl), CSRF: hex.EncodeToString(csrf)})
+	plain, _ := json.Marshal(session{Who: id.DisplayName(), Expires: a.Now().Add(ttl), CSRF: hex.EncodeToString(csrf), IDToken: id.IDToken})
 	sealed, err := a.Sealer.Seal(plain, oidcSession)
 	if err != nil {
 		http.Error(w, "cannot start a session", http.StatusInternalServerError)
@@ -109,4 +112,22 @@ func (a *OIDCAuth) FinishLogin(w http.ResponseWriter, r *http.Request) {
 		MaxAge: int(ttl / time.Second), HttpOnly: true, Secure: a.Secure, SameSite: http.SameSiteLaxMode})
 	slog.InfoContext(r.Context(), "dashboard sign-in", "who", id.DisplayName())
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// signOut clears the session cookie, then ends the provider's session
+// too (RP-initiated logout) when it offers an end_session_endpoint: the
+// browser is redirected there and comes back to SignedOutPath (ended
+// true). Otherwise it writes nothing more.
+func (a *OIDCAuth) signOut(w http.ResponseWriter, r *http.Request) (ended bool) {
+	s, ok := a.read(r)
+	http.SetCookie(w, &http.Cookie{Name: oidcSession, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.Secure, SameSite: http.SameSiteLaxMode})
+	if !ok {
+		return false
+	}
+	ended, err := a.Flow.Logout(w, r, s.IDToken, a.Flow.PostLogoutURL(SignedOutPath))
+	if err != nil {
+		slog.WarnContext(r.Context(), "dashboard sign-out at the identity provider failed", "who", s.Who, "err", err)
+	}
+	slog.InfoContext(r.Context(), "dashboard sign-out", "who", s.Who, "provider", ended)
+	return ended
 }

@@ -75,7 +75,7 @@ func New(o Options) (http.Handler, error) {
 		return nil, errors.New("web: Reader and Auth are required")
 	}
 	s := &server{reader: o.Reader, actions: o.Actions, auth: o.Auth, cat: o.Catalog, pages: map[string]*template.Template{}}
-	for _, page := range []string{"dashboard", "explorer", "result", "login"} {
+	for _, page := range []string{"dashboard", "explorer", "result", "login", "signedout"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, err
@@ -98,13 +98,17 @@ func New(o Options) (http.Handler, error) {
 	static, _ := fs.Sub(staticFS, "static")
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	endSession := ""
 	if sso, ok := o.Auth.(*OIDCAuth); ok {
 		mux.HandleFunc("GET /login", sso.StartLogin)
 		mux.HandleFunc("GET "+CallbackPath, sso.FinishLogin)
+		endSession = sso.Flow.RP.GetEndSessionEndpoint()
 	} else {
 		mux.HandleFunc("GET /login", s.loginPage)
 		mux.HandleFunc("POST /login", s.loginPost)
 	}
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET "+SignedOutPath, s.signedOut)
 	mux.Handle("GET /{$}", s.admin(s.dashboard))
 	mux.Handle("GET /explorer", s.admin(s.explorer))
 	mux.Handle("GET /api/v1/components", s.admin(s.apiComponents))
@@ -116,7 +120,7 @@ func New(o Options) (http.Handler, error) {
 	if o.Portal != nil {
 		mux.Handle("/portal/", o.Portal)
 	}
-	return securityHeaders(mux), nil
+	return securityHeaders(mux, csp(endSession)), nil
 }
 
 var funcs = template.FuncMap{
@@ -124,10 +128,10 @@ var funcs = template.FuncMap{
 	"join":  strings.Join,
 }
 
-func securityHeaders(h http.Handler) http.Handler {
+func securityHeaders(h http.Handler, policy string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, "/portal/") {
-			w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+			w.Header().Set("Content-Security-Policy", policy)
 			w.Header().Set("X-Content-Type-Options", "nosniff")
 			w.Header().Set("Referrer-Policy", "same-origin")
 		}
@@ -165,7 +169,9 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, page string, sta
 	if data == nil {
 		data = map[string]any{}
 	}
-	data["CSRF"] = s.auth.CSRF(r)
+	if _, set := data["CSRF"]; !set { // the sign-out page clears it
+		data["CSRF"] = s.auth.CSRF(r)
+	}
 	data["Page"] = page
 	data["ReadOnly"] = s.actions == nil
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
