@@ -199,6 +199,7 @@ type GlobalService struct {
 }
 
 // StatefulLayer: data services whose primary follows the active region.
+// +kubebuilder:validation:XValidation:rule="!has(self.valkeySelector) || (has(self.valkeySelector.matchLabels) && size(self.valkeySelector.matchLabels) > 0) || (has(self.valkeySelector.matchExpressions) && size(self.valkeySelector.matchExpressions) > 0)",message="spec.layers.stateful.valkeySelector must not be empty (it would select every Service); use matchLabels {failover.openova.io/follow: \"true\"}"
 // +kubebuilder:validation:XValidation:rule="!has(self.cnpgSelector) || (has(self.cnpgSelector.matchLabels) && size(self.cnpgSelector.matchLabels) > 0) || (has(self.cnpgSelector.matchExpressions) && size(self.cnpgSelector.matchExpressions) > 0)",message="spec.layers.stateful.cnpgSelector must not be empty (it would select every CNPG Cluster); use matchLabels {failover.openova.io/follow: \"true\"}"
 type StatefulLayer struct {
 	// CNPG lists Clusters by name.
@@ -214,9 +215,23 @@ type StatefulLayer struct {
 	// Clusters also listed in cnpg are actuated once.
 	// +optional
 	CNPGSelector *metav1.LabelSelector `json:"cnpgSelector,omitempty"`
+	// Valkey lists instances by address.
 	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	Valkey []ValkeyInstance `json:"valkey,omitempty"`
+	// ValkeySelector selects further Valkey instances by their Services'
+	// labels, in every namespace, resolved again at each actuation so
+	// instances created after the FailoverGroup follow too. A selected
+	// Service is this region's primary (reached at <name>.<namespace>.svc
+	// on its first port); its annotations name the peer region's Service
+	// in the same namespace (failover.openova.io/valkey-peer-service) and
+	// the Secret whose key "default" is the default user's password
+	// (failover.openova.io/valkey-secret). The controller may read only
+	// the Secrets it is granted (see docs/failover.md). A Service missing
+	// either is reported in status.selectedValkey and a Warning event,
+	// never actuated.
+	// +optional
+	ValkeySelector *metav1.LabelSelector `json:"valkeySelector,omitempty"`
 	// +kubebuilder:validation:MaxItems=64
 	// +optional
 	MirrorMaker2 []MirrorMaker2 `json:"mirrorMaker2,omitempty"`
@@ -298,6 +313,62 @@ type ValkeyInstance struct {
 	// +optional
 	SecretRef *SecretKeyRef `json:"secretRef,omitempty"`
 }
+
+// SelectedValkey is one Valkey instance the selector matched (by its
+// Service), and its state relative to the group.
+type SelectedValkey struct {
+	Namespace string `json:"namespace"`
+	// Name of this region's Service.
+	Name string `json:"name"`
+	// PeerService is the peer region's Service the instance replicates
+	// from while this region stands by.
+	// +optional
+	PeerService string `json:"peerService,omitempty"`
+	// Address and PeerAddress are host:port as the actuator uses them.
+	// +optional
+	Address string `json:"address,omitempty"`
+	// +optional
+	PeerAddress string `json:"peerAddress,omitempty"`
+	// Problem says why the instance is not actuated (empty when it is).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Problem string `json:"problem,omitempty"`
+	// Role is what the instance's ROLE reply says: Primary, Replica (of
+	// ReplicaOf), or Unknown (not reachable; see ObserveError).
+	// +optional
+	Role ValkeyRole `json:"role,omitempty"`
+	// ReplicaOf is the host:port a Replica follows.
+	// +optional
+	ReplicaOf string `json:"replicaOf,omitempty"`
+	// Epoch is the epoch stamped in the instance's keyspace by the last
+	// actuation (openova:failover:epoch); 0 when never actuated.
+	// +optional
+	Epoch int64 `json:"epoch,omitempty"`
+	// Converged is true when Role is what the group's state asks of it:
+	// Primary while this region holds the lease, Replica of PeerAddress
+	// while it stands by.
+	// +optional
+	Converged bool `json:"converged"`
+	// ObserveError is why the instance could not be read, if it could not.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	ObserveError string `json:"observeError,omitempty"`
+	// LastError is the last actuation of this instance that failed, until
+	// one succeeds.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	LastError string `json:"lastError,omitempty"`
+}
+
+// ValkeyRole is a selected Valkey instance's role as it reports it.
+// +kubebuilder:validation:Enum=Primary;Replica;Unknown
+type ValkeyRole string
+
+const (
+	ValkeyRolePrimary ValkeyRole = "Primary"
+	ValkeyRoleReplica ValkeyRole = "Replica"
+	ValkeyRoleUnknown ValkeyRole = "Unknown"
+)
 
 // MirrorDirection says when a KafkaMirrorMaker2 runs.
 // +kubebuilder:validation:Enum=pull;push
@@ -399,8 +470,13 @@ type FailoverGroupStatus struct {
 	// +kubebuilder:validation:MaxItems=512
 	// +optional
 	SelectedCNPG []SelectedCNPGCluster `json:"selectedCNPG,omitempty"`
+	// SelectedValkey is what spec.layers.stateful.valkeySelector resolved
+	// to at the last resolution, sorted by namespace and name.
+	// +kubebuilder:validation:MaxItems=512
+	// +optional
+	SelectedValkey []SelectedValkey `json:"selectedValkey,omitempty"`
 	// Conditions: Ready, Reconciling, Stalled, and Degraded when a
-	// selected CNPG Cluster cannot be actuated.
+	// selected CNPG Cluster or Valkey instance cannot be actuated.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

@@ -14,11 +14,26 @@ const (
 	RebuildAnnotation = "failover.openova.io/rebuild-required"
 )
 
-// FollowActiveRegionLabel marks a CNPG Cluster whose primary follows the
-// active region: the generated FailoverGroups select
-// FollowActiveRegionLabel=FollowActiveRegionValue, and the generator and
-// the portal put it on every two-region Cluster they render.
+// FollowActiveRegionLabel marks a CNPG Cluster, or the Service of a
+// region's Valkey primary, that follows the active region: the generated
+// FailoverGroups select FollowActiveRegionLabel=FollowActiveRegionValue
+// (cnpgSelector, valkeySelector), and the generator and the portal put it
+// on every two-region Cluster and Tier-1 Valkey they render.
 const (
 	FollowActiveRegionLabel = "failover.openova.io/follow"
 	FollowActiveRegionValue = "true"
+)
+
+// Annotations on a Service the Valkey selector matches.
+const (
+	// ValkeyPeerServiceAnnotation names the peer region's Service of the
+	// same instance, in the same namespace: REPLICAOF its address while
+	// this region stands by.
+	ValkeyPeerServiceAnnotation = "failover.openova.io/valkey-peer-service"
+	// ValkeySecretAnnotation names a Secret in the same namespace whose
+	// key ValkeySecretKey is the password of Valkey's default user.
+	ValkeySecretAnnotation = "failover.openova.io/valkey-secret"
+	// ValkeySecretKey is the key of the default user's password (the
+	// valkey chart's usersExistingSecret: one key per user).
+	ValkeySecretKey = "default"
 )

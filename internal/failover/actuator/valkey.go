@@ -21,7 +21,10 @@ const ValkeyEpochKey = "openova:failover:epoch"
 // region is active, REPLICAOF the peer's node otherwise.
 type Valkey struct {
 	Address, PeerAddress string
-	client               *redis.Client
+	// Label, if set, names the node in events instead of its address
+	// (e.g. the namespace/name of the Service a selector matched).
+	Label  string
+	client *redis.Client
 }
 
 // NewValkey connects lazily to addr; password may be empty. The password
@@ -34,7 +37,12 @@ func NewValkey(addr, peerAddr, password string) *Valkey {
 // Close releases the connection pool.
 func (v *Valkey) Close() error { return v.client.Close() }
 
-func (v *Valkey) Name() string { return "valkey " + v.Address }
+func (v *Valkey) Name() string {
+	if v.Label != "" {
+		return "valkey " + v.Label
+	}
+	return "valkey " + v.Address
+}
 
 // Activate promotes the node (REPLICAOF NO ONE) and then stamps the epoch,
 // which is possible only once it accepts writes.
@@ -102,6 +110,31 @@ func (v *Valkey) Observe(ctx context.Context) (Observation, error) {
 	}
 	return Observation{Role: RoleStandby, Epoch: epoch, Confirmed: true,
 		Detail: fmt.Sprintf("role=replica of %s:%d link=%s", role.host, role.port, role.link)}, nil
+}
+
+// ValkeyState is a node's role as its ROLE reply says, and its stamp.
+type ValkeyState struct {
+	Primary bool
+	// ReplicaOf is the host:port a replica follows.
+	ReplicaOf string
+	Epoch     uint64
+}
+
+// State reads the node's role and stamped epoch, for status.
+func (v *Valkey) State(ctx context.Context) (ValkeyState, error) {
+	epoch, err := v.stamped(ctx)
+	if err != nil {
+		return ValkeyState{}, err
+	}
+	role, err := v.role(ctx)
+	if err != nil {
+		return ValkeyState{}, err
+	}
+	st := ValkeyState{Primary: role.primary, Epoch: epoch}
+	if !role.primary {
+		st.ReplicaOf = net.JoinHostPort(role.host, strconv.Itoa(role.port))
+	}
+	return st, nil
 }
 
 func (v *Valkey) check(ctx context.Context, epoch uint64) error {

@@ -139,7 +139,7 @@ func (r *Runner) ordered(ctx context.Context, op fsm.ActuatorOp) ([]actuator.Act
 		if op != fsm.Fence || !resolved {
 			return nil, err
 		}
-		r.log.Error("fencing the CNPG Clusters selected at the last resolution: listing failed", "error", err)
+		r.log.Error("fencing what the selectors selected at the last resolution: listing failed", "error", err)
 		sel = last
 	}
 	out := append(slices.Clone(sel), r.acts...)
@@ -173,9 +173,9 @@ func (r *Runner) orderedRetry(ctx context.Context, a fsm.Actuate) ([]actuator.Ac
 			return acts, true
 		}
 		if attempt == 0 && r.actuated != nil {
-			r.actuated(ActuatorResult{Order: a, Actuator: "cnpg selector", Err: err})
+			r.actuated(ActuatorResult{Order: a, Actuator: "selectors", Err: err})
 		}
-		r.log.Error("resolving the CNPG selector failed; retrying", "op", a.Op.String(), "epoch", a.Epoch, "attempt", attempt, "error", err)
+		r.log.Error("resolving the selectors failed; retrying", "op", a.Op.String(), "epoch", a.Epoch, "attempt", attempt, "error", err)
 		if !sleep(ctx, attempt) {
 			return nil, false
 		}
@@ -211,7 +211,7 @@ func (r *Runner) applyAll(ctx context.Context, a fsm.Actuate) bool {
 func (r *Runner) catchUp(ctx context.Context, last fsm.Actuate) bool {
 	sel, err := r.resolve(ctx)
 	if err != nil {
-		r.log.Warn("resync of the CNPG selector failed", "error", err)
+		r.log.Warn("resync of the selectors failed", "error", err)
 		return false
 	}
 	if last.Epoch == 0 {
@@ -370,7 +370,7 @@ func (r *Runner) fenceOnExit(epoch uint64) {
 	defer cancel()
 	acts, err := r.ordered(ctx, fsm.Fence)
 	if err != nil { // never resolved: fence what is known
-		r.log.Error("fence on exit without the selected CNPG Clusters", "error", err)
+		r.log.Error("fence on exit without the selected objects", "error", err)
 		acts = slices.Clone(r.acts)
 		slices.Reverse(acts)
 	}

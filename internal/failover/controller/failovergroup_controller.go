@@ -7,7 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -37,10 +36,11 @@ type FailoverGroupReconciler struct {
 	selectorErr    string // the invalid selector last reported
 }
 
-// SetupWithManager watches FailoverGroups, the group's evidence and, when
-// CNPG is installed, CNPG Clusters: a Cluster created, labelled or changed
-// resolves the selection again at once (Runner.Resync) and refreshes the
-// status, instead of waiting for the resync interval.
+// SetupWithManager watches FailoverGroups, the group's evidence, the
+// Services the Valkey selector matches and, when CNPG is installed, CNPG
+// Clusters: an object created, labelled or changed resolves the selection
+// again at once (Runner.Resync) and refreshes the status, instead of
+// waiting for the resync interval.
 func (r *FailoverGroupReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&failoverv1.FailoverGroup{}).
@@ -53,7 +53,23 @@ func (r *FailoverGroupReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		cluster.SetGroupVersionKind(cnpgClusterGK.WithVersion("v1"))
 		b = b.Watches(cluster, handler.EnqueueRequestsFromMapFunc(r.clusterChanged))
 	}
+	// Services are cached already (the gate and Cilium actuators read
+	// them): one the Valkey selector matches resyncs too.
+	b = b.Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.serviceChanged))
 	return b.Complete(r)
+}
+
+// valkeyObserveTimeout bounds reading one selected Valkey's role for the
+// status.
+const valkeyObserveTimeout = 2 * time.Second
+
+// serviceChanged resyncs when a Service the Valkey selector matches is
+// created or changed.
+func (r *FailoverGroupReconciler) serviceChanged(ctx context.Context, obj client.Object) []reconcile.Request {
+	if sel := r.Group.ValkeySelection(); sel == nil || !sel.Matches(obj) {
+		return nil
+	}
+	return r.clusterChanged(ctx, obj)
 }
 
 var cnpgClusterGK = schema.GroupKind{Group: "postgresql.cnpg.io", Kind: "Cluster"}
@@ -130,13 +146,15 @@ func (r *FailoverGroupReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		snap.LastRenewal = run.Wall(snap.Status.LastRenewalSent)
 	}
 	applyStatus(&fg.Status, fg.Generation, snap, history, record)
-	switch sel := r.Group.Selection(); {
-	case sel != nil && fg.Spec.Layers.Stateful.CNPGSelector != nil:
-		applySelection(&fg.Status, fg.Generation, sel.Selected(), snap.Status.State, run.LastErrors())
-	default: // no selector (any more)
-		fg.Status.SelectedCNPG = nil
-		apimeta.RemoveStatusCondition(&fg.Status.Conditions, ConditionDegraded)
+	var cnpg []failoverv1.SelectedCNPGCluster
+	var valkey []failoverv1.SelectedValkey
+	if sel := r.Group.Selection(); sel != nil && fg.Spec.Layers.Stateful.CNPGSelector != nil {
+		cnpg = sel.Selected()
 	}
+	if sel := r.Group.ValkeySelection(); sel != nil && fg.Spec.Layers.Stateful.ValkeySelector != nil {
+		valkey = sel.Observe(ctx, valkeyObserveTimeout)
+	}
+	applySelection(&fg.Status, fg.Generation, cnpg, valkey, snap.Status.State, run.LastErrors())
 	lg.V(1).Info("status", "state", fg.Status.State, "epoch", fg.Status.Epoch, "history", len(history))
 	return ctrl.Result{RequeueAfter: r.Resync}, nil
 }
@@ -145,11 +163,16 @@ func (r *FailoverGroupReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 // change resolves again at once, no restart needed. An invalid selector
 // keeps the previous one and is reported once.
 func (r *FailoverGroupReconciler) updateSelection(fg *failoverv1.FailoverGroup, run *Runner, ev *Evidence) {
-	sel := r.Group.Selection()
-	if sel == nil {
+	sel, vsel := r.Group.Selection(), r.Group.ValkeySelection()
+	if sel == nil || vsel == nil {
 		return
 	}
 	changed, err := sel.Update(fg)
+	if err == nil {
+		var vchanged bool
+		vchanged, err = vsel.Update(fg)
+		changed = changed || vchanged
+	}
 	switch {
 	case err != nil && err.Error() != r.selectorErr:
 		r.selectorErr = err.Error()

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
+	"github.com/openova-io/openova/internal/failover/actuator"
 )
 
 // Group runs the state machine of the one FailoverGroup this controller
@@ -36,11 +37,15 @@ type Group struct {
 	Now              func() time.Time
 	// Notify wakes the reconciler when there is new evidence.
 	Notify chan event.GenericEvent
+	// ValkeyAddress is where a selected Valkey Service is reached; nil is
+	// ClusterDNS (tests map Services to loopback servers).
+	ValkeyAddress ValkeyAddress
 
 	mu        sync.Mutex
 	runner    *Runner
 	evidence  *Evidence
 	selection *CNPGSelection
+	valkey    *ValkeySelection
 	key       client.ObjectKey
 	problem   string
 }
@@ -94,18 +99,24 @@ func (g *Group) Start(ctx context.Context) error {
 		return err
 	}
 	sel.Problem = ev.SelectionProblem
+	vsel := newValkeySelection(g.Reader, g.ValkeyAddress, g.Log)
+	if _, err := vsel.Update(fg); err != nil {
+		return err
+	}
+	vsel.Problem = ev.SelectionProblem
+	defer vsel.close()
 	lags, closeLags, err := LagSources(ctx, g.Client, fg, cfg, DefaultLagInterval, g.LagPrometheusURL, sel)
 	if err != nil {
 		return err
 	}
 	defer closeLags()
-	r, err := New(Options{Config: cfg, Witness: g.Witness, LeaseName: g.LeaseName, Actuators: acts, Selected: sel.Resolve,
+	r, err := New(Options{Config: cfg, Witness: g.Witness, LeaseName: g.LeaseName, Actuators: acts, Selected: resolveBoth(sel, vsel),
 		Log: g.Log, Evidence: ev.Action, Actuated: ev.Actuated, Metrics: g.Metrics, LagSources: lags})
 	if err != nil {
 		return err
 	}
 	g.mu.Lock()
-	g.runner, g.evidence, g.selection, g.key, g.problem = r, ev, sel, client.ObjectKeyFromObject(fg), ""
+	g.runner, g.evidence, g.selection, g.valkey, g.key, g.problem = r, ev, sel, vsel, client.ObjectKeyFromObject(fg), ""
 	g.mu.Unlock()
 	g.Log.Info("running failover group", "failovergroup", g.key.String(), "mode", cfg.Mode, "ttl", cfg.TTL,
 		"renewInterval", cfg.RenewInterval, "retryTimeout", cfg.RetryTimeout, "maxLag", cfg.MaxLag, "actuators", len(acts), "lagSources", len(lags))
@@ -153,6 +164,29 @@ func (g *Group) Selection() *CNPGSelection {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.selection
+}
+
+// ValkeySelection is the Valkey selector's resolution, nil until started.
+func (g *Group) ValkeySelection() *ValkeySelection {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.valkey
+}
+
+// resolveBoth resolves the selected CNPG Clusters, then the selected
+// Valkey instances (the data layer, in activation order).
+func resolveBoth(c *CNPGSelection, v *ValkeySelection) func(context.Context) ([]actuator.Actuator, error) {
+	return func(ctx context.Context) ([]actuator.Actuator, error) {
+		acts, err := c.Resolve(ctx)
+		if err != nil {
+			return nil, err
+		}
+		more, err := v.Resolve(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return append(acts, more...), nil
+	}
 }
 
 // Runner is the running state machine's shell, nil until started.

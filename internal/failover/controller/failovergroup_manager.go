@@ -48,6 +48,9 @@ type ManagerOptions struct {
 	// LagPrometheusURL, if set, is a Prometheus API to read the CNPG
 	// replication lag from (the Cluster status has none).
 	LagPrometheusURL string
+	// ValkeyAddress is where selected Valkey Services are reached; nil is
+	// ClusterDNS. Not a flag: tests map Services to loopback servers.
+	ValkeyAddress ValkeyAddress
 }
 
 // Validate names the first missing or wrong flag.
@@ -111,7 +114,8 @@ func RunManager(ctx context.Context, cfg *rest.Config, o ManagerOptions, log *sl
 	metrics := NewMetrics(reg)
 	g := &Group{Region: o.Region, Peer: o.PeerRegion, LeaseName: o.LeaseName, Timing: o.Timing, Witness: witness,
 		Reader: mgr.GetAPIReader(), Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("failover-controller"),
-		Metrics: metrics, Log: log, Now: time.Now, Notify: make(chan event.GenericEvent, 1), LagPrometheusURL: o.LagPrometheusURL}
+		Metrics: metrics, Log: log, Now: time.Now, Notify: make(chan event.GenericEvent, 1), LagPrometheusURL: o.LagPrometheusURL,
+		ValkeyAddress: o.ValkeyAddress}
 	if o.PeerKubeconfig != "" {
 		pc, err := clientcmd.BuildConfigFromFlags("", o.PeerKubeconfig)
 		if err != nil {

@@ -127,18 +127,20 @@ func orNone(s string) string {
 	return s
 }
 
-// applySelection writes what the CNPG selector resolved to, each
-// Cluster's state relative to the group (converged: primary here while
-// this region holds the lease, following the peer while it does not; its
-// last actuation error), and the Degraded condition naming the Clusters
-// that are not actuated.
-func applySelection(s *failoverv1.FailoverGroupStatus, gen int64, selected []failoverv1.SelectedCNPGCluster, state fsm.State, lastErrors map[string]string) {
+// applySelection writes what the selectors resolved to, each object's
+// state relative to the group (converged: primary here while this region
+// holds the lease, following the peer while it does not; its last
+// actuation error), and the Degraded condition naming those that are not
+// actuated (removed when there is no selector).
+func applySelection(s *failoverv1.FailoverGroupStatus, gen int64, cnpg []failoverv1.SelectedCNPGCluster, valkey []failoverv1.SelectedValkey, state fsm.State, lastErrors map[string]string) {
 	holding := state == fsm.Active || state == fsm.FailingOver
-	for i := range selected {
-		c := &selected[i]
+	var bad []string
+	for i := range cnpg {
+		c := &cnpg[i]
 		switch {
 		case c.Problem != "":
 			c.Converged = false
+			bad = append(bad, fmt.Sprintf("CNPG Cluster %s/%s: %s", c.Namespace, c.Name, c.Problem))
 		case holding:
 			c.Converged = c.Role == failoverv1.CNPGRolePrimary
 		default:
@@ -146,18 +148,29 @@ func applySelection(s *failoverv1.FailoverGroupStatus, gen int64, selected []fai
 		}
 		c.LastError = truncate(lastErrors["cnpg "+c.Namespace+"/"+c.Name], 1024)
 	}
-	s.SelectedCNPG = selected
-	var bad []string
-	for _, c := range selected {
-		if c.Problem != "" {
-			bad = append(bad, fmt.Sprintf("%s/%s: %s", c.Namespace, c.Name, c.Problem))
+	for i := range valkey {
+		v := &valkey[i]
+		switch {
+		case v.Problem != "":
+			v.Converged = false
+			bad = append(bad, fmt.Sprintf("Valkey %s/%s: %s", v.Namespace, v.Name, v.Problem))
+		case holding:
+			v.Converged = v.Role == failoverv1.ValkeyRolePrimary
+		default:
+			v.Converged = v.Role == failoverv1.ValkeyRoleReplica && v.ReplicaOf == v.PeerAddress
 		}
+		v.LastError = truncate(lastErrors["valkey "+v.Namespace+"/"+v.Name], 1024)
+	}
+	s.SelectedCNPG, s.SelectedValkey = cnpg, valkey
+	if cnpg == nil && valkey == nil {
+		apimeta.RemoveStatusCondition(&s.Conditions, ConditionDegraded)
+		return
 	}
 	cond := metav1.Condition{Type: ConditionDegraded, Status: metav1.ConditionFalse, Reason: ReasonAllSelectedActuated, ObservedGeneration: gen,
-		Message: fmt.Sprintf("every one of the %d CNPG Clusters the selector matches follows the active region", len(selected))}
+		Message: fmt.Sprintf("every one of the %d CNPG Clusters and %d Valkey instances the selectors match follows the active region", len(cnpg), len(valkey))}
 	if len(bad) > 0 {
 		cond.Status, cond.Reason = metav1.ConditionTrue, ReasonClusterNotInTopology
-		cond.Message = truncate(fmt.Sprintf("%d selected CNPG Cluster(s) not actuated: %s", len(bad), strings.Join(bad, "; ")), 32768)
+		cond.Message = truncate(fmt.Sprintf("%d selected object(s) not actuated: %s", len(bad), strings.Join(bad, "; ")), 32768)
 	}
 	apimeta.SetStatusCondition(&s.Conditions, cond)
 }
