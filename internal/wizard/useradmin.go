@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -43,6 +44,9 @@ type UserAdmin interface {
 	SetUserDisabled(ctx context.Context, orgID, actor, id string, at time.Time) error
 	// DeleteUser removes the user and their sessions.
 	DeleteUser(ctx context.Context, orgID, actor, id string) error
+	// AddOrgUser creates u (a local user an admin adds) in the
+	// organisation; a name any user already has is ECONFLICT (NameTaken).
+	AddOrgUser(ctx context.Context, orgID, actor string, u *User) error
 	// RecordLogin sets the user's last sign-in (never moved back).
 	RecordLogin(ctx context.Context, id string, at time.Time) error
 }
@@ -57,6 +61,37 @@ func NotAdmin() *Error {
 // without an enabled admin.
 func LastAdmin(name string) *Error {
 	return Errorf(ECONFLICT, "%s is the organisation's last admin: make another user admin first", name)
+}
+
+// NameTaken is the refusal of a user name another user has: names are
+// unique across organisations, as a local sign-in gives only the name.
+func NameTaken(name string) *Error {
+	return Errorf(ECONFLICT, "the user name %s is taken: choose another", name)
+}
+
+// MaxUserName bounds a local user's name.
+const MaxUserName = 64
+
+// CheckLocalName checks the name of a local user an admin creates: 1 to
+// 64 letters, digits, '.', '-' or '_', starting with a letter or digit.
+// A name with '@' is kept for single sign-on accounts (named by their
+// email), so a local user cannot take a colleague's SSO name.
+func CheckLocalName(name string) error {
+	switch {
+	case name == "":
+		return Errorf(EINVALID, "name: type the new user's name")
+	case len(name) > MaxUserName:
+		return Errorf(EINVALID, "name: use at most %d characters", MaxUserName)
+	case strings.Contains(name, "@"):
+		return Errorf(EINVALID, "name: %q has '@', which is kept for single sign-on accounts (named by their email): use a name without it", name)
+	}
+	for i, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || (i > 0 && (r == '.' || r == '-' || r == '_'))
+		if !ok {
+			return Errorf(EINVALID, "name: %q: use letters, digits, '.', '-' or '_', starting with a letter or digit", name)
+		}
+	}
+	return nil
 }
 
 // UserChange is one change an admin asks for.

@@ -1,6 +1,7 @@
 package wizard_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/openova-io/openova/internal/wizard"
@@ -38,6 +39,23 @@ func TestMayChange(t *testing.T) {
 		}
 		if got != tc.want {
 			t.Errorf("%s: %v (code %q), want %q", tc.name, err, got, tc.want)
+		}
+	}
+}
+
+func TestCheckLocalName(t *testing.T) {
+	for name, want := range map[string]string{
+		"bob": "", "Bob.Smith-2_x": "", "7of9": "", strings.Repeat("a", wizard.MaxUserName): "",
+		"": "type the new user's name", strings.Repeat("a", wizard.MaxUserName+1): "at most 64",
+		"bob@acme.example": "kept for single sign-on", "bob smith": "use letters", ".bob": "starting with a letter",
+		"bob/../x": "use letters", "bøb": "use letters",
+	} {
+		err := wizard.CheckLocalName(name)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q refused: %v", name, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "name: ")):
+			t.Errorf("%q: %v, want an error on name saying %q", name, err, want)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/openova-io/openova/internal/wizard"
@@ -45,33 +47,63 @@ func (s *Store) DeleteUser(ctx context.Context, orgID, actor, id string) error {
 	return s.changeUser(ctx, orgID, actor, id, `DELETE FROM users WHERE org_id = ? AND id = ?`, orgID, id)
 }
 
-// changeUser runs one change of a user in a transaction that first locks
-// the organisation's row (PostgreSQL: a row lock other replicas' changes
-// of the same organisation wait for; SQLite: the database's one writer),
-// then checks that actor is an enabled admin of it, and afterwards that an
-// enabled admin is left. The user's sessions go
-// whenever they are disabled or removed, in the same transaction.
-func (s *Store) changeUser(ctx context.Context, orgID, actor, id, change string, args ...any) error {
+// adminTx begins a transaction that first locks the organisation's row
+// (PostgreSQL: a row lock other replicas' changes of the same
+// organisation wait for; SQLite: the database's one writer), then checks
+// that actor is an enabled admin of it.
+func (s *Store) adminTx(ctx context.Context, orgID, actor string) (*sql.Tx, error) {
 	tx, err := s.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE orgs SET name = name WHERE id = ?`), orgID)
+	if err == nil {
+		err = mustAffect(res, "organisation")
+	}
+	var ok int
+	if err == nil {
+		err = tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM users WHERE org_id = ? AND id = ? AND role = ? AND disabled_at = 0`),
+			orgID, actor, string(wizard.RoleAdmin)).Scan(&ok)
+	}
+	if err == nil && ok == 0 {
+		err = wizard.NotAdmin()
+	}
+	if err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx, nil
+}
+
+// AddOrgUser implements wizard.UserAdmin.
+func (s *Store) AddOrgUser(ctx context.Context, orgID, actor string, u *wizard.User) error {
+	if u.OrgID != orgID || u.Role == "" {
+		return fmt.Errorf("add user %s: the user's organisation and role must be set to the admin's organisation and a role", u.Name)
+	}
+	tx, err := s.adminTx(ctx, orgID, actor)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, s.q(`UPDATE orgs SET name = name WHERE id = ?`), orgID)
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		u.ID, u.OrgID, u.Name, u.PasswordHash, u.Issuer, u.Subject, string(u.Role), nsOpt(u.Disabled), nsOpt(u.LastLogin), ns(u.Created)); err != nil {
+		if s.d.IsDuplicate != nil && s.d.IsDuplicate(err) {
+			return wizard.NameTaken(u.Name)
+		}
+		return err
+	}
+	return tx.Commit()
+}
+
+// changeUser runs one change of a user in an adminTx, and afterwards
+// checks that an enabled admin is left. The user's sessions go whenever
+// they are disabled or removed, in the same transaction.
+func (s *Store) changeUser(ctx context.Context, orgID, actor, id, change string, args ...any) error {
+	tx, err := s.adminTx(ctx, orgID, actor)
 	if err != nil {
 		return err
 	}
-	if err := mustAffect(res, "organisation"); err != nil {
-		return err
-	}
-	var ok int
-	if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM users WHERE org_id = ? AND id = ? AND role = ? AND disabled_at = 0`),
-		orgID, actor, string(wizard.RoleAdmin)).Scan(&ok); err != nil {
-		return err
-	}
-	if ok == 0 {
-		return wizard.NotAdmin()
-	}
+	defer tx.Rollback()
 	var name string
 	if err := tx.QueryRowContext(ctx, s.q(`SELECT name FROM users WHERE org_id = ? AND id = ?`), orgID, id).Scan(&name); err != nil {
 		return notFound(err, "user "+id)

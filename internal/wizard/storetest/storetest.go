@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) Target) {
 		{"ApplyEventsBounded", testApplyEvents},
 		{"LoginThrottle", testLoginThrottle},
 		{"UserAdmin", testUserAdmin},
+		{"AddOrgUser", testAddOrgUser},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}

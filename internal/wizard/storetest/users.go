@@ -157,3 +157,48 @@ func users(list []*wizard.User) []string {
 	}
 	return out
 }
+
+// testAddOrgUser: an enabled admin adds a user to their own organisation
+// only; a name any user of any organisation has is refused as taken; the
+// user survives a restart.
+func testAddOrgUser(t *testing.T, tg Target) {
+	ctx, s := context.Background(), tg.Store
+	acme, admin := seed(t, s, "acme")
+	globex, other := seed(t, s, "globex")
+	carol := &wizard.User{ID: "c1", OrgID: acme.ID, Name: "carol", PasswordHash: "$2a$carol", Role: wizard.RoleMember, Created: t0}
+	if err := s.AddOrgUser(ctx, acme.ID, admin.ID, carol); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		org, actor string
+		u          wizard.User
+		want       string
+	}{
+		"the same name":                   {acme.ID, admin.ID, wizard.User{ID: "c2", OrgID: acme.ID, Name: "carol", Role: wizard.RoleMember}, wizard.ECONFLICT},
+		"another organisation's name":     {acme.ID, admin.ID, wizard.User{ID: "c3", OrgID: acme.ID, Name: other.Name, Role: wizard.RoleMember}, wizard.ECONFLICT},
+		"by a member":                     {acme.ID, carol.ID, wizard.User{ID: "c4", OrgID: acme.ID, Name: "dave", Role: wizard.RoleMember}, wizard.EFORBIDDEN},
+		"by another organisation's admin": {acme.ID, other.ID, wizard.User{ID: "c5", OrgID: acme.ID, Name: "eve", Role: wizard.RoleAdmin}, wizard.EFORBIDDEN},
+		"into an unknown organisation":    {"nosuch", admin.ID, wizard.User{ID: "c6", OrgID: "nosuch", Name: "frank", Role: wizard.RoleMember}, wizard.ENOTFOUND},
+	} {
+		if err := s.AddOrgUser(ctx, tc.org, tc.actor, &tc.u); code(err) != tc.want {
+			t.Errorf("add %s: %v (code %s), want %s", name, err, code(err), tc.want)
+		}
+	}
+	if err := s.SetUserDisabled(ctx, acme.ID, admin.ID, carol.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetUserRole(ctx, acme.ID, admin.ID, carol.ID, wizard.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddOrgUser(ctx, acme.ID, carol.ID, &wizard.User{ID: "c7", OrgID: acme.ID, Name: "gina", Role: wizard.RoleMember}); code(err) != wizard.EFORBIDDEN {
+		t.Errorf("add by a disabled admin: %v, want forbidden", err)
+	}
+	s = tg.Reopen(t)
+	list, err := s.Users(ctx, acme.ID)
+	if err != nil || len(list) != 2 || list[1].Name != "carol" || list[1].PasswordHash != "$2a$carol" {
+		t.Fatalf("acme's users after a restart = %v, %v; want acme-admin and carol", users(list), err)
+	}
+	if list, _ := s.Users(ctx, globex.ID); len(list) != 1 {
+		t.Fatalf("globex's users = %v; want its admin only", users(list))
+	}
+}
