@@ -99,6 +99,12 @@ spec:
 // run starts the manager; the returned function stops it (and waits).
 func (r *region) run(t *testing.T, witnessURL, lease string) func() {
 	t.Helper()
+	return r.runOpts(t, witnessURL, lease, nil)
+}
+
+// runOpts is run with the options changed by mutate (nil: none).
+func (r *region) runOpts(t *testing.T, witnessURL, lease string, mutate func(*ManagerOptions)) func() {
+	t.Helper()
 	tok := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(tok, []byte("token-"+r.name+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -114,6 +120,9 @@ func (r *region) run(t *testing.T, witnessURL, lease string) func() {
 	o := ManagerOptions{Region: r.name, PeerRegion: r.peer, WitnessURL: witnessURL, LeaseName: lease, WitnessTokenFile: tok,
 		Timing: Timing{RenewInterval: time.Second, TTL: 10 * time.Second, RetryTimeout: time.Second, FenceMargin: 300 * time.Millisecond},
 		Listen: r.listen, LeaderElect: true, LeaderElectionNamespace: r.ns, LeaderElectionID: "failover-" + r.name}
+	if mutate != nil {
+		mutate(&o)
+	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})).With("test-region", r.name)
 	go func() { done <- RunManager(ctx, env.Config, o, log) }()
 	stopped := false
