@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -33,7 +34,7 @@ func replica(t *testing.T, dsn string, sealer *secrets.Sealer, tofu, name string
 	h.now.set(now.get())
 	s, err := wizhttp.New(wizhttp.Config{Store: store, Catalog: embeddedCatalog(t), Sealer: sealer, Now: h.now.get, Random: rand.Reader,
 		Tofu: tofu, ApplyDir: filepath.Join(h.dir, "apply"), ApplyConfig: testApplyConfig,
-		ReplicaID: name, ApplyLease: time.Second})
+		ReplicaID: name, ApplyLease: time.Second, Logger: slog.New(slog.NewTextHandler(&h.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

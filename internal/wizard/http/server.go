@@ -163,9 +163,11 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /b/{id}/apply", s.authPage(s.applyPage))
 	s.mux.Handle("GET /audit", s.authPage(s.auditUI))
 	s.mux.Handle("GET /api/v1/users", s.auth(s.usersAPI))
+	s.mux.Handle("POST /api/v1/users", s.auth(s.postUser))
 	s.mux.Handle("PATCH /api/v1/users/{id}", s.auth(s.patchUser))
 	s.mux.Handle("DELETE /api/v1/users/{id}", s.auth(s.deleteUser))
 	s.mux.Handle("GET /users", s.authPage(s.usersPage))
+	s.mux.Handle("POST /users", s.authForm(s.addUserForm))
 	s.mux.Handle("POST /users/{id}/{change}", s.authForm(s.userForm))
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/openova-io/openova/internal/wizard"
@@ -89,6 +90,81 @@ func (s *Server) changeUser(r *http.Request, id string, change wizard.UserChange
 	return nil
 }
 
+// passwordNotice goes with a generated password, the one time it is shown.
+const passwordNotice = "give this password to the user by a safe channel now: the wizard keeps only its hash and never shows it again (there is no password change yet: to replace it, remove the user and add them again)"
+
+// createdUser is the answer to a creation: the password appears here
+// only.
+type createdUser struct {
+	User     userEntry `json:"user"`
+	Password string    `json:"password"`
+	Notice   string    `json:"notice"`
+}
+
+// createUser adds a local user named name with role ("" for member) to
+// the admin's organisation, with a generated password returned this once,
+// and audits it. A refusal names its field (name or role).
+func (s *Server) createUser(r *http.Request, name, role string) (*createdUser, string, error) {
+	p := who(r)
+	if p.user.Role != wizard.RoleAdmin {
+		return nil, "", wizard.NotAdmin()
+	}
+	if role == "" {
+		role = string(wizard.RoleMember)
+	}
+	rl, err := wizard.ParseRole(role)
+	if err != nil {
+		return nil, "role", err
+	}
+	if err := wizard.CheckLocalName(name); err != nil {
+		return nil, "name", err
+	}
+	pw, err := wizard.RandomToken(s.Random, 18)
+	if err != nil {
+		return nil, "", err
+	}
+	hash, err := wizard.HashPassword(pw)
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := wizard.NewID(s.Random)
+	if err != nil {
+		return nil, "", err
+	}
+	u := &wizard.User{ID: id, OrgID: p.session.OrgID, Name: name, PasswordHash: hash, Role: rl, Created: s.Now()}
+	if err := s.Store.AddOrgUser(r.Context(), p.session.OrgID, p.user.ID, u); err != nil {
+		if wizard.ErrorCode(err) == wizard.ECONFLICT {
+			return nil, "name", err
+		}
+		return nil, "", err
+	}
+	s.audit(r.Context(), p, "user.create", name+" ("+string(rl)+")")
+	return &createdUser{User: entryOf(u), Password: pw, Notice: passwordNotice}, "", nil
+}
+
+// postUser is POST /api/v1/users: {"name": ..., "role": "admin"|"member"}.
+func (s *Server) postUser(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name string `json:"name"`
+		Role string `json:"role"`
+	}
+	if err := decodeJSON(r, w, &body); err != nil {
+		s.fail(w, r, wizard.Errorf(wizard.EINVALID, `body must be {"name": "...", "role": "admin"|"member"}`))
+		return
+	}
+	c, field, err := s.createUser(r, body.Name, body.Role)
+	if err != nil {
+		if field == "" {
+			s.fail(w, r, err)
+			return
+		}
+		code := wizard.ErrorCode(err)
+		writeJSON(w, status[code], apiError{Code: code, Message: err.Error(), Errors: []wizard.FieldError{{Field: field, Message: err.Error()}}})
+		return
+	}
+	writeJSON(w, http.StatusCreated, c)
+}
+
 // usersAPI is GET /api/v1/users.
 func (s *Server) usersAPI(w http.ResponseWriter, r *http.Request) {
 	list, err := s.orgUsers(r)
@@ -171,13 +247,40 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, code int, problem string) {
+	s.renderUsersWith(w, r, code, map[string]any{"Error": problem})
+}
+
+// renderUsersWith renders the page with data added: Created (a new user
+// and their password, shown this once), Form (the add form as typed) and
+// FieldErrors (by field, shown beside it).
+func (s *Server) renderUsersWith(w http.ResponseWriter, r *http.Request, code int, data map[string]any) {
 	list, err := s.orgUsers(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	data["Users"], data["Me"] = list, who(r).user.ID
 	w.WriteHeader(code)
-	s.render(w, r, "users", map[string]any{"Users": list, "Me": who(r).user.ID, "Error": problem})
+	s.render(w, r, "users", data)
+}
+
+// addUserForm is POST /users: the page's add form. The new password is on
+// the answer page only (no redirect: it is shown once, never stored).
+func (s *Server) addUserForm(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	name, role := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("role")
+	c, field, err := s.createUser(r, name, role)
+	switch {
+	case err == nil:
+		s.renderUsersWith(w, r, http.StatusCreated, map[string]any{"Created": c})
+	case field != "":
+		s.renderUsersWith(w, r, status[wizard.ErrorCode(err)], map[string]any{
+			"Form": map[string]string{"Name": name, "Role": role}, "FieldErrors": map[string]string{field: err.Error()}})
+	case wizard.ErrorCode(err) == wizard.EINTERNAL:
+		s.pageError(w, r, err)
+	default:
+		s.renderUsers(w, r, status[wizard.ErrorCode(err)], err.Error())
+	}
 }
 
 // userForm is POST /users/{id}/{change}: the page's forms. Success goes
