@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/openova-io/openova/internal/wizard"
 )
@@ -15,7 +16,9 @@ import (
 // TestUsersPage: the admin follows the header's Users link, disables a
 // member and makes them admin with the page's forms (CSRF in a hidden
 // field, no script needed), and the list shows both changes; the admin's
-// own row has no actions.
+// own row has no actions. Then the admin adds a user by the page's form:
+// the generated password is shown once and signs her in; adding her
+// again is refused beside the name field.
 func TestUsersPage(t *testing.T) {
 	base, _, store := wizardServer(t)
 	if _, err := wizard.AddLocalUser(context.Background(), store, "acme", "bob", "", time.Now()); err != nil {
@@ -29,7 +32,8 @@ func TestUsersPage(t *testing.T) {
 	dir := artifacts(t)
 	n := 0
 	row := "#user-" + bob.ID
-	var before, after, own string
+	var before, after, own, pw, taken string
+	const addUser = `document.getElementById('new-name').value = 'erin'; document.getElementById('add-user-submit').click()`
 	err = chromedp.Do(ctx,
 		login(base),
 		chromedp.Click(chromedp.CSS(`header a[href="/users"]`)),
@@ -46,6 +50,16 @@ func TestUsersPage(t *testing.T) {
 		grab(&after, chromedp.Text(chromedp.CSS(row))),
 		grab(&own, chromedp.Text(chromedp.CSS("#users tbody tr:first-child"))),
 		shot(dir, &n, "changed"),
+		// Add erin by the page's form: her password is shown once; adding
+		// her again is refused beside the name field.
+		chromedp.Evaluate[chromedp.Void](addUser),
+		present("#created-password"),
+		grab(&pw, chromedp.Evaluate[string](`document.getElementById('created-password').textContent`)),
+		shot(dir, &n, "added"),
+		chromedp.Evaluate[chromedp.Void](addUser),
+		present("#new-name-error"),
+		grab(&taken, chromedp.Evaluate[string](`document.getElementById('new-name-error').textContent`)),
+		shot(dir, &n, "taken"),
 	)
 	if err != nil {
 		t.Fatalf("browser: %v (screenshots in %s)", err, dir)
@@ -58,6 +72,13 @@ func TestUsersPage(t *testing.T) {
 	}
 	if !strings.Contains(own, "(you)") || strings.Contains(own, "Disable") {
 		t.Fatalf("the admin's own row %q: want (you) and no actions", own)
+	}
+	erin, err := store.UserByName(context.Background(), "erin")
+	if err != nil || erin.Role != wizard.RoleMember || bcrypt.CompareHashAndPassword([]byte(erin.PasswordHash), []byte(pw)) != nil {
+		t.Fatalf("erin in the store: %+v, %v; the page's password %q does not sign her in", erin, err, pw)
+	}
+	if !strings.Contains(taken, "the user name erin is taken") {
+		t.Fatalf("adding erin again: %q beside the name field, want that the name is taken", taken)
 	}
 }
 
