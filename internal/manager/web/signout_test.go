@@ -99,6 +99,17 @@ func TestOIDCSignOut(t *testing.T) {
 	if asked {
 		t.Fatal("a signed-in browser was asked again")
 	}
+	// The sealed session now carries the ID token: it must stay under
+	// the 4096 bytes browsers keep per cookie.
+	for _, k := range jar.Cookies(mustURL(t, ts.URL)) {
+		if k.Name == "catalyst_session" {
+			if size := len(k.Name) + len(k.Value); size > 4000 {
+				t.Fatalf("the session cookie is %d bytes with its ID token; browsers drop cookies over 4096", size)
+			} else {
+				t.Logf("session cookie with the ID token: %d bytes", size)
+			}
+		}
+	}
 	res, err := browser.Get(ts.URL + "/explorer")
 	if err != nil {
 		t.Fatal(err)
