@@ -32,7 +32,13 @@ func (p *plan) routes() []route {
 }
 
 const (
-	failoverNS = "openova-system"
+	failoverNS = FailoverNamespace
+	// FailoverNamespace and FailoverServiceAccount are where the failover
+	// controller runs and who it is (the blueprint's namespace, its chart's
+	// fullname): the portal grants that ServiceAccount get on a team's
+	// Valkey users Secret by name, and nothing else there.
+	FailoverNamespace      = "openova-system"
+	FailoverServiceAccount = "failover-controller"
 	// GateService is the selector-less Service whose one endpoint the
 	// failover controller marks ready only while its region is active.
 	GateService = "failover-gate"
@@ -120,10 +126,15 @@ func failoverGroup(p *plan, r *region) []unit {
 	// The platform's databases and the portal's requested ones carry the
 	// label (PostgresCluster), so one selector covers both, including
 	// Clusters merged after this FailoverGroup was applied.
+	follow := map[string]string{failoverv1.FollowActiveRegionLabel: failoverv1.FollowActiveRegionValue}
 	if p.has("cnpg") {
-		spec.Layers.Stateful.CNPGSelector = &metav1.LabelSelector{MatchLabels: map[string]string{
-			failoverv1.FollowActiveRegionLabel: failoverv1.FollowActiveRegionValue}}
+		spec.Layers.Stateful.CNPGSelector = &metav1.LabelSelector{MatchLabels: follow}
 	}
+	// The portal's Tier-1 Valkey label this region's primary Service
+	// alike (with its peer Service and users Secret in annotations). A
+	// team may claim one without the platform's Valkey (it needs no
+	// operator), so the selector is always there.
+	spec.Layers.Stateful.ValkeySelector = &metav1.LabelSelector{MatchLabels: follow}
 	spec.Layers.Stateful.MirrorMaker2 = p.mirrorMakers(r)
 	fg := newObj("failover.openova.io/v1alpha1", "FailoverGroup", p.spec.Tenant, failoverNS)
 	fg["spec"] = toGeneric(spec)

@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
 	"github.com/openova-io/openova/internal/fluxobj"
 	"github.com/openova-io/openova/internal/generate/flux"
 	"github.com/openova-io/openova/internal/instance"
@@ -112,7 +113,8 @@ func renderValkey(t Target, c Claim) (*Result, error) {
 		}
 		objs = append(objs, hr)
 		if len(regions) > 1 {
-			objs = append(objs, valkeyServices(c, regions)...)
+			objs = append(objs, valkeyServices(c, regions, region, secret)...)
+			objs = append(objs, failoverSecretAccess(c, secret)...)
 		}
 		objs = append(objs, k.networkPolicy(t, c, regions, region))
 		res.Objects[region] = objs
@@ -216,12 +218,24 @@ func valkeyMember(c Claim, region string) string { return c.Name + "-" + region 
 
 // valkeyServices name each region's primary <name>-<region> in both
 // clusters; as Cilium global Services they reach the peer's pod, as the
-// platform's valkey-<region> do.
-func valkeyServices(c Claim, regions []string) []map[string]any {
+// platform's valkey-<region> do. In each cluster the local region's one
+// is what the FailoverGroup's valkeySelector matches: labelled to follow
+// the active region, naming its peer's Service and the users Secret.
+func valkeyServices(c Claim, regions []string, region, secret string) []map[string]any {
 	var out []map[string]any
 	for _, m := range regions {
 		s := newObj("v1", "Service", valkeyMember(c, m), c.Namespace, c.Labels)
-		s["metadata"].(map[string]any)["annotations"] = map[string]any{"service.cilium.io/global": "true", "service.cilium.io/shared": "true"}
+		ann := map[string]any{"service.cilium.io/global": "true", "service.cilium.io/shared": "true"}
+		if m == region {
+			withLabels(s, map[string]string{failoverv1.FollowActiveRegionLabel: failoverv1.FollowActiveRegionValue})
+			ann[failoverv1.ValkeySecretAnnotation] = secret
+			for _, peer := range regions {
+				if peer != region {
+					ann[failoverv1.ValkeyPeerServiceAnnotation] = valkeyMember(c, peer)
+				}
+			}
+		}
+		s["metadata"].(map[string]any)["annotations"] = ann
 		s["spec"] = map[string]any{
 			"selector": map[string]any{
 				"app.kubernetes.io/name": "valkey", "app.kubernetes.io/instance": c.Name,
@@ -232,6 +246,19 @@ func valkeyServices(c Claim, regions []string) []map[string]any {
 		out = append(out, s)
 	}
 	return out
+}
+
+// failoverSecretAccess lets the failover controller read the users
+// Secret (the default user's password, to promote and re-point this
+// Valkey) by name, and no other Secret of the team's namespace.
+func failoverSecretAccess(c Claim, secret string) []map[string]any {
+	name := c.Name + "-valkey-failover"
+	role := newObj("rbac.authorization.k8s.io/v1", "Role", name, c.Namespace, c.Labels)
+	role["rules"] = []any{map[string]any{"apiGroups": []any{""}, "resources": []any{"secrets"}, "resourceNames": []any{secret}, "verbs": []any{"get"}}}
+	bind := newObj("rbac.authorization.k8s.io/v1", "RoleBinding", name, c.Namespace, c.Labels)
+	bind["roleRef"] = map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name}
+	bind["subjects"] = []any{map[string]any{"kind": "ServiceAccount", "name": flux.FailoverServiceAccount, "namespace": flux.FailoverNamespace}}
+	return []map[string]any{role, bind}
 }
 
 // generatedUsers: the users' passwords (default, replication) are made in

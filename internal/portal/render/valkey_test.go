@@ -5,13 +5,16 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
 	"github.com/openova-io/openova/internal/catalog/catalogtest"
+	"github.com/openova-io/openova/internal/generate/flux"
 )
 
 func valkeyValues(over map[string]any) map[string]any {
@@ -158,6 +161,53 @@ func TestValkeyMapping(t *testing.T) {
 	}
 }
 
+// In each region of a Tier-1 claim exactly the local primary's Service is
+// what the FailoverGroup's valkeySelector matches, naming its peer's
+// Service and the users Secret, and the failover controller may get that
+// Secret by name and nothing else; a one-region claim has neither.
+func TestValkeyFollowsTheActiveRegion(t *testing.T) {
+	tc := valkeyCases["valkey-tier1-two-regions"]
+	res, err := renderValkey(tc.target, valkeyClaim(t, tc.claim))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for region, peer := range map[string]string{"fsn": "hel", "hel": "fsn"} {
+		var followed []string
+		for _, o := range res.Objects[region] {
+			md := o["metadata"].(map[string]any)
+			if l, _ := md["labels"].(map[string]any); o["kind"] == "Service" && l[failoverv1.FollowActiveRegionLabel] == failoverv1.FollowActiveRegionValue {
+				followed = append(followed, md["name"].(string))
+				ann := md["annotations"].(map[string]any)
+				if ann[failoverv1.ValkeyPeerServiceAnnotation] != "sessions-"+peer || ann[failoverv1.ValkeySecretAnnotation] != "sessions-valkey-users" {
+					t.Errorf("%s: %s annotations %v", region, md["name"], ann)
+				}
+			}
+		}
+		if len(followed) != 1 || followed[0] != "sessions-"+region {
+			t.Errorf("%s: Services labelled to follow: %v, want [sessions-%s]", region, followed, region)
+		}
+		rules := find(t, res.Objects[region], "Role")["rules"].([]any)
+		want := map[string]any{"apiGroups": []any{""}, "resources": []any{"secrets"}, "resourceNames": []any{"sessions-valkey-users"}, "verbs": []any{"get"}}
+		if len(rules) != 1 || !reflect.DeepEqual(rules[0], want) {
+			t.Errorf("%s: Role rules %v, want get on the users Secret only", region, rules)
+		}
+		subj := find(t, res.Objects[region], "RoleBinding")["subjects"].([]any)[0].(map[string]any)
+		if subj["name"] != flux.FailoverServiceAccount || subj["namespace"] != flux.FailoverNamespace {
+			t.Errorf("%s: RoleBinding subject %v", region, subj)
+		}
+	}
+	one := valkeyCases["valkey-cache-single-advanced"]
+	single, err := renderValkey(one.target, valkeyClaim(t, one.claim))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range single.Objects["fsn"] {
+		if o["kind"] == "Service" || o["kind"] == "Role" || o["kind"] == "RoleBinding" {
+			t.Errorf("a one-region claim renders a %s", o["kind"])
+		}
+	}
+}
+
 func TestCheckValkey(t *testing.T) {
 	errs := checkValkey(valkeyValues(map[string]any{"tier": "tier-1", "ha": false}), 2)
 	if len(errs) != 1 || errs[0].Field != "values.ha" || !strings.Contains(errs[0].Detail, "set ha: true or choose tier-2") {
@@ -191,7 +241,7 @@ func TestValkeyObjectsAreAccepted(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{"HelmRelease", "HelmRepository", "OCIRepository", "Password", "ExternalSecret", "PushSecret", "Service", "NetworkPolicy"} {
+	for _, k := range []string{"HelmRelease", "HelmRepository", "OCIRepository", "Password", "ExternalSecret", "PushSecret", "Service", "NetworkPolicy", "Role", "RoleBinding"} {
 		if checked[k] == 0 {
 			t.Errorf("no %s was dry-run", k)
 		}
