@@ -34,10 +34,16 @@ func NewCmdStatus(f *factory.Factory, runF func(*StatusOptions) error) *cobra.Co
 	opts := &StatusOptions{common: common{IO: f.IOStreams, Now: time.Now}}
 	cmd := &cobra.Command{
 		Use:   "status [NAME]",
-		Short: "Show each region's failover state, epoch, lease holder and pending proposal",
+		Short: "Show each region's failover state, epoch, lease holder, pending proposal and selected databases and caches",
 		Long: `Reads FailoverGroups through the Kubernetes API (--kubeconfig), or asks
 failover controllers directly for their /status (--url, repeatable), which
-works even when the API server of that region is down.`,
+works even when the API server of that region is down.
+
+From the API server, a second table lists the CNPG Clusters and Valkey
+instances the groups' selectors matched (status.selectedCNPG and
+status.selectedValkey): role, stamped epoch, whether it is what the
+region's state asks, and why not (not actuated, last actuation error,
+unreachable) or whom it follows. --json prints the FailoverGroups whole.`,
 		Example: `  catalyst failover status -A
   catalyst failover status --url http://fsn1-failover:8080 --url http://hel1-failover:8080 --json`,
 		Args: cobra.MaximumNArgs(1),
@@ -97,7 +103,10 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", g.Namespace, g.Name, g.Spec.Region, orDash(string(g.Status.State)),
 			g.Status.Epoch, orDash(g.Status.Holder), g.Spec.Mode, ago(opts.Now(), g.Status.LastRenewal), pending(g.Status.PendingProposal))
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return writeSelected(opts.IO.Out, groups)
 }
 
 func statusFromControllers(ctx context.Context, opts *StatusOptions) error {
