@@ -15,7 +15,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
+	"github.com/openova-io/openova/internal/catalog/catalogtest"
 	"github.com/openova-io/openova/internal/failover/controller"
+	portalrender "github.com/openova-io/openova/internal/portal/render"
 	"github.com/openova-io/openova/internal/testenv"
 )
 
@@ -114,5 +116,109 @@ spec:
 	}
 	if rules := files["failover-controller/templates/rbac.yaml"]; !strings.Contains(rules, "resources: [clusters]") {
 		t.Error("the ClusterRole no longer names CNPG clusters")
+	}
+}
+
+// The chart's RBAC and the Role the portal renders with a Tier-1 Valkey
+// let the Valkey selector list Services in every namespace and read that
+// claim's users Secret, by name: before the Role is applied the Secret is
+// refused (reported as the instance's problem, naming the fix), after it
+// the instance is actuated, and another Secret of the team stays out of
+// reach.
+func TestChartRBACAndPortalRoleAllowTheValkeySelector(t *testing.T) {
+	ctx := context.Background()
+	files, err := render(t, goodValues)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := testenv.DecodeRendered(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.EnsureNamespace(ctx, "openova-system"); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		switch o.Object.GetKind() {
+		case "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
+			if o.Object.GetKind() != "ClusterRole" && o.Object.GetKind() != "ClusterRoleBinding" {
+				o.Object.SetNamespace("openova-system")
+			}
+			if err := env.Apply(ctx, o.Object); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	kind, _ := portalrender.Lookup("ValkeyClaim")
+	bp, _ := catalogtest.Embedded(t).Blueprint("valkey")
+	res, err := kind.Render(portalrender.Target{Tenant: "acme", Regions: []string{"fsn", "hel"}, Registry: "r.example"},
+		portalrender.Claim{Name: "sessions", Namespace: "team-vk", Blueprint: bp,
+			Values: map[string]any{"tier": "tier-1", "ha": true, "backup": "rdb", "networkProfile": "namespace", "size": "S", "evictionPolicy": "noeviction"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.EnsureNamespace(ctx, "team-vk"); err != nil {
+		t.Fatal(err)
+	}
+	var grants []*unstructured.Unstructured
+	for _, o := range res.Objects["fsn"] {
+		u := &unstructured.Unstructured{Object: o}
+		switch u.GetKind() {
+		case "Service":
+			if err := env.Client.Create(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		case "Role", "RoleBinding":
+			grants = append(grants, u)
+		}
+	}
+	for _, name := range []string{"sessions-valkey-users", "other-team-secret"} {
+		s := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Secret",
+			"metadata": map[string]any{"name": name, "namespace": "team-vk"}, "stringData": map[string]any{"default": "pw"}}}
+		if err := env.Client.Create(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:openova-system:failover-controller"}
+	sa, err := client.New(cfg, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fg := &failoverv1.FailoverGroup{ObjectMeta: metav1.ObjectMeta{Name: "bank", Namespace: "openova-system"}}
+	fg.Spec.Layers.Stateful.ValkeySelector = &metav1.LabelSelector{MatchLabels: map[string]string{failoverv1.FollowActiveRegionLabel: "true"}}
+	sel, err := controller.NewValkeySelection(sa, nil, fg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolve := func(want string) []failoverv1.SelectedValkey {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			_, err := sel.Resolve(ctx)
+			got := sel.Selected()
+			if err == nil && len(got) == 1 && strings.Contains(got[0].Problem, want) && (want != "" || got[0].Problem == "") {
+				return got
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("resolve through the controller's ServiceAccount: %v, %+v; want one instance with problem %q", err, got, want)
+			}
+		}
+	}
+	resolve("may not read Secret team-vk/sessions-valkey-users")
+	for _, g := range grants {
+		if err := env.Client.Create(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := resolve("")
+	if got[0].Name != "sessions-fsn" || got[0].PeerService != "sessions-hel" || got[0].Address != "sessions-fsn.team-vk.svc:6379" {
+		t.Errorf("selected %+v", got[0])
+	}
+	other := &unstructured.Unstructured{}
+	other.SetAPIVersion("v1")
+	other.SetKind("Secret")
+	if err := sa.Get(ctx, client.ObjectKey{Namespace: "team-vk", Name: "other-team-secret"}, other); !apierrors.IsForbidden(err) {
+		t.Errorf("get of another Secret in the team's namespace: %v, want Forbidden", err)
 	}
 }

@@ -49,6 +49,16 @@ type ValkeySelection struct {
 	problems map[client.ObjectKey]string
 }
 
+// NewValkeySelection returns the selection of fg's valkeySelector
+// (selecting nothing without one); address nil is ClusterDNS.
+func NewValkeySelection(reader client.Reader, address ValkeyAddress, fg *failoverv1.FailoverGroup, log *slog.Logger) (*ValkeySelection, error) {
+	s := newValkeySelection(reader, address, log)
+	if _, err := s.Update(fg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 func newValkeySelection(reader client.Reader, address ValkeyAddress, log *slog.Logger) *ValkeySelection {
 	if address == nil {
 		address = ClusterDNS
