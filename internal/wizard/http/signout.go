@@ -63,8 +63,8 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	case end != "":
 		http.Redirect(w, r, end, http.StatusFound)
-	case sso:
-		s.render(w, r, "signedout", map[string]any{"ProviderToo": false})
+	case sso: // signed out: the page's header shows no one
+		s.render(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, nil)), "signedout", map[string]any{"ProviderToo": false})
 	default:
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	}

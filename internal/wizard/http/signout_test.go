@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/zitadel/oidc/v3/pkg/client/rp"
+
 	"github.com/openova-io/openova/internal/wizard"
 	wizhttp "github.com/openova-io/openova/internal/wizard/http"
 	"github.com/openova-io/openova/internal/wizard/oidctest"
@@ -223,5 +225,45 @@ func TestSignedOutPageIsStatic(t *testing.T) {
 	}
 	if got := res.Header.Get("Content-Security-Policy"); !strings.HasSuffix(got, "form-action 'self'") {
 		t.Fatalf("CSP without single sign-on = %q, want form-action 'self' alone", got)
+	}
+}
+
+// noEndSession is the real relying party with its discovery's
+// end_session_endpoint hidden: an issuer without RP-initiated logout
+// (zitadel's op always offers it).
+type noEndSession struct{ rp.RelyingParty }
+
+func (noEndSession) GetEndSessionEndpoint() string { return "" }
+
+// TestSignOutWithoutEndSession: with an issuer offering no
+// end_session_endpoint, an SSO user's sign-out ends the wizard's session
+// only, and the page says the issuer may still have them signed in.
+func TestSignOutWithoutEndSession(t *testing.T) {
+	h, op := ssoHarness(t, oidctest.User{Subject: "u-7", Email: "alice@acme.example", EmailVerified: true})
+	h.stop()
+	withEndSession := h.sso
+	h.sso = func(url string) *wizhttp.OIDC { o := withEndSession(url); o.RP = noEndSession{o.RP}; return o }
+	h.start()
+	op.LoginForm(true)
+	c := h.browser()
+	c.ssoByForm(op, "alice@acme.example")
+	res, err := c.http.PostForm(h.srv.URL+"/logout", url.Values{"csrf": {c.csrf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(page), `id="signed-out-wizard"`) || strings.Contains(string(page), `action="/logout"`) {
+		t.Fatalf("sign-out = %d at %s\n%s", res.StatusCode, res.Request.URL, page)
+	}
+	if got := res.Header.Get("Content-Security-Policy"); !strings.HasSuffix(got, "form-action 'self'") {
+		t.Fatalf("CSP = %q, want form-action 'self' alone", got)
+	}
+	if c.signedIn() || len(op.Ended()) != 0 {
+		t.Fatalf("after sign-out: signed in %v, provider ended %v", c.signedIn(), op.Ended())
+	}
+	c.ssoByForm(op, "alice@acme.example")
+	if code, data := c.do("POST", "/api/v1/logout", nil); code != http.StatusNoContent || c.signedIn() {
+		t.Fatalf("API sign-out = %d %s", code, data)
 	}
 }
