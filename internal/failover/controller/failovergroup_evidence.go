@@ -94,9 +94,9 @@ func (e *Evidence) Actuated(r ActuatorResult) {
 	e.event(kind, reason, "Actuate", "epoch %d: %s", r.Order.Epoch, msg)
 }
 
-// SelectionProblem records a selected CNPG Cluster that is not actuated
-// (CNPGSelection's Problem hook): a Warning event and a history entry, so
-// a labelled Cluster is never skipped silently.
+// SelectionProblem records a selected CNPG Cluster or Valkey instance
+// that is not actuated (the selections' Problem hook): a Warning event and
+// a history entry, so a labelled object is never skipped silently.
 func (e *Evidence) SelectionProblem(cluster, problem string) {
 	msg := fmt.Sprintf("%s selected but not actuated: %s", cluster, problem)
 	e.add(failoverv1.HistoryEntry{Time: metav1.NewTime(e.now()), Kind: failoverv1.HistoryActuation, Message: truncate(msg, 1024)})
