@@ -119,6 +119,13 @@ func TestFailoverGroupValidation(t *testing.T) {
 		"empty cnpg selector": {func(fg *failoverv1.FailoverGroup) {
 			fg.Spec.Layers.Stateful.CNPGSelector = &metav1.LabelSelector{}
 		}, "cnpgSelector must not be empty"},
+		"empty valkey selector": {func(fg *failoverv1.FailoverGroup) {
+			fg.Spec.Layers.Stateful.ValkeySelector = &metav1.LabelSelector{}
+		}, "valkeySelector must not be empty"},
+		"valkey role": {func(fg *failoverv1.FailoverGroup) {
+			fg.Spec.Layers.Stateful.ValkeySelector = &metav1.LabelSelector{MatchLabels: map[string]string{"a": "b"}}
+			fg.Spec.Layers.Stateful.Valkey = []failoverv1.ValkeyInstance{{Address: "x", PeerAddress: "cache:6379"}}
+		}, "spec.layers.stateful.valkey[0].address"},
 		"approval epoch": {func(fg *failoverv1.FailoverGroup) {
 			fg.Spec.Approval = &failoverv1.Approval{Epoch: 0, By: "alice"}
 		}, "spec.approval.epoch"},
@@ -175,5 +182,39 @@ func TestFailoverGroupCNPGSelector(t *testing.T) {
 	}
 	if len(back.Status.SelectedCNPG) != 2 || back.Status.SelectedCNPG[1].Problem == "" || back.Status.SelectedCNPG[0].Peer != "orders-hel1" {
 		t.Errorf("selectedCNPG did not round-trip: %+v", back.Status.SelectedCNPG)
+	}
+}
+
+// A label selector of Valkey Services is kept as written, and what it
+// resolved to round-trips through the status.
+func TestFailoverGroupValkeySelector(t *testing.T) {
+	ctx := context.Background()
+	fg := minimal("valkey-selector")
+	fg.Spec.Layers.Stateful.ValkeySelector = &metav1.LabelSelector{MatchLabels: map[string]string{failoverv1.FollowActiveRegionLabel: failoverv1.FollowActiveRegionValue}}
+	if err := env.Client.Create(ctx, fg); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	fg.Status.SelectedValkey = []failoverv1.SelectedValkey{
+		{Namespace: "team-a", Name: "cache-fsn1", PeerService: "cache-hel1", Address: "cache-fsn1.team-a.svc:6379",
+			PeerAddress: "cache-hel1.team-a.svc:6379", Role: failoverv1.ValkeyRoleReplica, ReplicaOf: "cache-hel1.team-a.svc:6379", Epoch: 4},
+		{Namespace: "team-b", Name: "sessions-fsn1", Problem: "Secret team-b/sessions-valkey-users does not exist (yet)"},
+	}
+	if err := env.Client.Status().Update(ctx, fg); err != nil {
+		t.Fatalf("status update: %v", err)
+	}
+	var back failoverv1.FailoverGroup
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(fg), &back); err != nil {
+		t.Fatal(err)
+	}
+	if sel := back.Spec.Layers.Stateful.ValkeySelector; sel == nil || sel.MatchLabels[failoverv1.FollowActiveRegionLabel] != "true" {
+		t.Errorf("valkeySelector = %+v", sel)
+	}
+	if got := back.Status.SelectedValkey; len(got) != 2 || got[0].Role != failoverv1.ValkeyRoleReplica || got[0].Epoch != 4 || got[1].Problem == "" {
+		t.Errorf("selectedValkey did not round-trip: %+v", got)
+	}
+	fg = &back
+	fg.Status.SelectedValkey[0].Role = "Leader"
+	if err := env.Client.Status().Update(ctx, fg); err == nil || !strings.Contains(err.Error(), "role") {
+		t.Errorf("a role outside Primary, Replica, Unknown: %v, want refused", err)
 	}
 }
