@@ -122,7 +122,7 @@ func TestFailoverGroupValidation(t *testing.T) {
 		"empty valkey selector": {func(fg *failoverv1.FailoverGroup) {
 			fg.Spec.Layers.Stateful.ValkeySelector = &metav1.LabelSelector{}
 		}, "valkeySelector must not be empty"},
-		"valkey role": {func(fg *failoverv1.FailoverGroup) {
+		"valkey address": {func(fg *failoverv1.FailoverGroup) {
 			fg.Spec.Layers.Stateful.ValkeySelector = &metav1.LabelSelector{MatchLabels: map[string]string{"a": "b"}}
 			fg.Spec.Layers.Stateful.Valkey = []failoverv1.ValkeyInstance{{Address: "x", PeerAddress: "cache:6379"}}
 		}, "spec.layers.stateful.valkey[0].address"},
