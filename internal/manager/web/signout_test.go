@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zitadel/oidc/v3/pkg/client/rp"
+
 	"github.com/openova-io/openova/internal/manager/web"
 	"github.com/openova-io/openova/internal/oidclogin"
 	"github.com/openova-io/openova/internal/wizard/oidctest"
@@ -48,22 +50,30 @@ func fetch(t *testing.T, c *http.Client, method, u string, form url.Values) (*ur
 // token) clears the session and ends the provider's (RP-initiated
 // logout), landing on /signedout; the next visit asks for the username
 // at the provider again.
-func TestOIDCSignOut(t *testing.T) {
+// ssoDashboard is a dashboard signing admins in with a real OpenID
+// Provider (login form on, /signedout registered); hide turns the
+// provider's end_session_endpoint off. signIn visits the explorer and
+// says whether the provider asked for the username; it returns the
+// page's CSRF token.
+func ssoDashboard(t *testing.T, hide bool) (ts *httptest.Server, op *oidctest.Provider, jar http.CookieJar, signIn func() (asked bool, csrf string)) {
 	ctx := context.Background()
 	var h http.Handler
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-	defer ts.Close()
+	ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(ts.Close)
 	op, err := oidctest.Start("catalyst", "client-secret", ts.URL+web.CallbackPath,
 		oidctest.User{Subject: "u1", Email: "ops@acme.example.com", EmailVerified: true, Groups: []string{"platform-admins"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer op.Close()
+	t.Cleanup(op.Close)
 	op.LoginForm(true)
 	op.AllowPostLogoutRedirect(ts.URL + web.SignedOutPath)
 	relying, err := oidclogin.NewRelyingParty(ctx, op.Issuer, "catalyst", "client-secret", ts.URL+web.CallbackPath, []string{"groups"}, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if hide {
+		relying = noEndSession{relying}
 	}
 	key := make([]byte, secrets.KeySize)
 	_, _ = rand.Read(key)
@@ -76,10 +86,9 @@ func TestOIDCSignOut(t *testing.T) {
 	if h, err = web.New(web.Options{Reader: env.Client, Auth: auth}); err != nil {
 		t.Fatal(err)
 	}
-	jar, _ := cookiejar.New(nil)
+	jar, _ = cookiejar.New(nil)
 	browser := &http.Client{Jar: jar}
-	// signIn visits the explorer; it says whether the provider asked.
-	signIn := func() (asked bool, csrf string) {
+	signIn = func() (asked bool, csrf string) {
 		t.Helper()
 		_, code, page := fetch(t, browser, http.MethodGet, ts.URL+"/explorer", nil)
 		if m := providerFormID.FindStringSubmatch(page); m != nil {
@@ -92,6 +101,18 @@ func TestOIDCSignOut(t *testing.T) {
 		}
 		return asked, m[1]
 	}
+	return ts, op, jar, signIn
+}
+
+// noEndSession is the real relying party with its discovery's
+// end_session_endpoint hidden: an issuer without RP-initiated logout.
+type noEndSession struct{ rp.RelyingParty }
+
+func (noEndSession) GetEndSessionEndpoint() string { return "" }
+
+func TestOIDCSignOut(t *testing.T) {
+	ts, op, jar, signIn := ssoDashboard(t, false)
+	browser := &http.Client{Jar: jar}
 	if asked, _ := signIn(); !asked {
 		t.Fatal("the first sign-in passed without the provider's form")
 	}
@@ -179,4 +200,27 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// With an issuer offering no end_session_endpoint, Sign out clears the
+// dashboard's session only and says the issuer may still be signed in.
+func TestOIDCSignOutWithoutEndSession(t *testing.T) {
+	ts, op, jar, signIn := ssoDashboard(t, true)
+	browser := &http.Client{Jar: jar}
+	_, csrf := signIn()
+	u, code, page := fetch(t, browser, http.MethodPost, ts.URL+"/logout", url.Values{"csrf": {csrf}})
+	if code != 200 || u.Path != "/logout" || !strings.Contains(page, `id="signed-out-dashboard"`) || strings.Contains(page, `action="/logout"`) {
+		t.Fatalf("sign-out = %d at %s\n%s", code, u, page)
+	}
+	if len(op.Ended()) != 0 {
+		t.Fatalf("provider ended %v", op.Ended())
+	}
+	for _, k := range jar.Cookies(mustURL(t, ts.URL)) { // the provider's, on the same host, stays
+		if k.Name == "catalyst_session" {
+			t.Fatal("the dashboard's session cookie survived sign-out")
+		}
+	}
+	if asked, _ := signIn(); asked {
+		t.Fatal("the provider asked again though its session was never ended")
+	}
 }
