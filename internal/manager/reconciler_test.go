@@ -129,24 +129,7 @@ func TestPlatformHealth(t *testing.T) {
 
 	reg := prometheus.NewRegistry()
 	metrics := manager.NewMetrics(reg)
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: env.Scheme,
-		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-		// TestRun starts the same controller again in this process.
-		Controller: ctrlconfig.Controller{SkipNameValidation: ptr.To(true)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := (&manager.Reconciler{Client: mgr.GetClient(), Metrics: metrics, Now: time.Now}).SetupWithManager(mgr); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("manager: %v", err)
-		}
-	}()
+	runReconciler(t, metrics)
 
 	for _, bp := range []*platformv1.Blueprint{
 		{ObjectMeta: metav1.ObjectMeta{Name: "cert-manager"}, Spec: platformv1.BlueprintSpec{Version: "1.0.0", AppVersion: "1.19.1",
@@ -329,4 +312,32 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string, labels map[strin
 	}
 	t.Fatalf("no series %s%v", name, labels)
 	return 0
+}
+
+// runReconciler runs the health controller on the package's API server,
+// with the cache manager.Setup gives it, until the test ends.
+func runReconciler(t *testing.T, metrics *manager.Metrics) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: env.Scheme,
+		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+		Cache: manager.CacheOptions(),
+		// Tests start the same controller again in this process.
+		Controller: ctrlconfig.Controller{SkipNameValidation: ptr.To(true)}})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if err := (&manager.Reconciler{Client: mgr.GetClient(), Metrics: metrics, Now: time.Now}).SetupWithManager(mgr); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	})
 }

@@ -9,10 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	platformv1 "github.com/openova-io/openova/api/platform/v1alpha1"
 	"github.com/openova-io/openova/internal/manager"
@@ -30,24 +27,7 @@ func TestHealthFromWorkloads(t *testing.T) {
 	if err := env.EnsureNamespace(ctx, "workloads"); err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: env.Scheme,
-		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-		Cache:      manager.CacheOptions(), // as manager.Setup
-		Controller: ctrlconfig.Controller{SkipNameValidation: ptr.To(true)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := (&manager.Reconciler{Client: mgr.GetClient(), Now: time.Now}).SetupWithManager(mgr); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("manager: %v", err)
-		}
-	}()
+	runReconciler(t, nil)
 
 	bp := &platformv1.Blueprint{ObjectMeta: metav1.ObjectMeta{Name: "webhook"}, Spec: platformv1.BlueprintSpec{Version: "1.0.0", AppVersion: "1.0.0",
 		Support: []platformv1.SupportRange{{Versions: "1.0.x", Status: platformv1.SupportSupported}}}}
