@@ -3,7 +3,6 @@ package generate
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,13 +62,13 @@ output "user_data" {
 			`TF_VAR_admin_cidrs=["198.51.100.0/24"]`, "TF_VAR_cloudflare_api_token=" + strings.Repeat("c", 40),
 			"TF_VAR_archival_access_key_id=" + id, "TF_VAR_archival_secret_access_key=" + secret,
 		}
-		runTofu(t, tofu, mod, nil, "init", "-input=false", "-backend=false", "-no-color")
-		if out, err := runTofu(t, tofu, mod, env, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		tofutest.Run(t, tofu, mod, nil, "init", "-input=false", "-backend=false", "-no-color")
+		if out, err := tofutest.Run(t, tofu, mod, env, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
 			t.Fatalf("%s: tofu apply: %v\n%s", r.cluster, err, out)
 		} else if strings.Contains(out, secret) || strings.Contains(out, id) {
 			t.Errorf("%s: tofu printed the archival key", r.cluster)
 		}
-		out, err := runTofu(t, tofu, mod, env, "output", "-json", "user_data")
+		out, err := tofutest.Run(t, tofu, mod, env, "output", "-json", "user_data")
 		if err != nil {
 			t.Fatalf("tofu output: %v\n%s", err, out)
 		}
@@ -86,7 +85,7 @@ output "user_data" {
 		}
 
 		bad := append(env[:len(env)-2:len(env)-2], "TF_VAR_archival_access_key_id=short", "TF_VAR_archival_secret_access_key="+secret)
-		if out, err := runTofu(t, tofu, mod, bad, "plan", "-input=false", "-no-color"); err == nil || !strings.Contains(out, "archival_access_key_id must be") {
+		if out, err := tofutest.Run(t, tofu, mod, bad, "plan", "-input=false", "-no-color"); err == nil || !strings.Contains(out, "archival_access_key_id must be") {
 			t.Fatalf("%s: a malformed key id = %v, want the variable's validation message\n%s", r.cluster, err, out)
 		}
 	}
@@ -142,17 +141,4 @@ func archivalSecretOf(t *testing.T, userData string) map[string]string {
 	}
 	t.Fatal("the first node's user-data writes no archival Secret")
 	return nil
-}
-
-// runTofu runs tofu in dir with exactly env (plus PATH and HOME).
-func runTofu(t *testing.T, tofu, dir string, env []string, args ...string) (string, error) {
-	t.Helper()
-	cmd := exec.Command(tofu, args...)
-	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TF_IN_AUTOMATION=1"}, env...)
-	out, err := cmd.CombinedOutput()
-	if err != nil && args[0] == "init" {
-		t.Fatalf("tofu init: %v\n%s", err, out)
-	}
-	return string(out), err
 }

@@ -70,3 +70,19 @@ func (s Sleeper) Gone(d time.Duration) bool {
 		}
 	}
 }
+
+// Run runs tofu in dir with exactly env (plus PATH, a fresh HOME and
+// TF_IN_AUTOMATION; none of the test process's TF_VAR_), and returns its
+// combined output. A failed init fails the test: nothing after it means
+// anything.
+func Run(t testing.TB, tofu, dir string, env []string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(tofu, args...)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TF_IN_AUTOMATION=1"}, env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil && len(args) > 0 && args[0] == "init" {
+		t.Fatalf("tofu init: %v\n%s", err, out)
+	}
+	return string(out), err
+}

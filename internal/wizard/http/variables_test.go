@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -90,8 +89,8 @@ func TestEveryRequiredVariableComesFromTheWizard(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "variables.tf"), files["terraform/variables.tf"], 0o600); err != nil {
 				t.Fatal(err)
 			}
-			tofuIn(t, tofu, dir, nil, "init", "-input=false", "-backend=false", "-no-color")
-			out, err := tofuIn(t, tofu, dir, env, "plan", "-input=false", "-lock=false", "-no-color")
+			tofutest.Run(t, tofu, dir, nil, "init", "-input=false", "-backend=false", "-no-color")
+			out, err := tofutest.Run(t, tofu, dir, env, "plan", "-input=false", "-lock=false", "-no-color")
 			if err != nil {
 				t.Fatalf("tofu plan with the wizard's values: %v\n%s", err, out)
 			}
@@ -101,7 +100,7 @@ func TestEveryRequiredVariableComesFromTheWizard(t *testing.T) {
 				}
 			}
 			without := slices.DeleteFunc(slices.Clone(env), func(e string) bool { return strings.HasPrefix(e, "TF_VAR_k3s_token=") })
-			if out, err := tofuIn(t, tofu, dir, without, "plan", "-input=false", "-lock=false", "-no-color"); err == nil || !strings.Contains(out, "k3s_token") {
+			if out, err := tofutest.Run(t, tofu, dir, without, "plan", "-input=false", "-lock=false", "-no-color"); err == nil || !strings.Contains(out, "k3s_token") {
 				t.Fatalf("plan without the k3s token = %v, want a failure naming k3s_token\n%s", err, out)
 			}
 		})
@@ -125,20 +124,6 @@ func requiredVariables(t *testing.T, name string, src []byte) []string {
 		}
 	}
 	return out
-}
-
-// tofuIn runs tofu in dir with exactly env (plus PATH and HOME, and no
-// TF_VAR_ of the test's own environment).
-func tofuIn(t *testing.T, tofu, dir string, env []string, args ...string) (string, error) {
-	t.Helper()
-	cmd := exec.Command(tofu, args...)
-	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TF_IN_AUTOMATION=1"}, env...)
-	out, err := cmd.CombinedOutput()
-	if err != nil && args[0] == "init" {
-		t.Fatalf("tofu init: %v\n%s", err, out)
-	}
-	return string(out), err
 }
 
 // TestTypedInputsAreValidatedNextToTheirField: an SSH key or admin
