@@ -20,20 +20,39 @@ import (
 // return: the page it lands on is a static "signed out" page with nothing
 // to protect.
 func (f *Flow) Logout(w http.ResponseWriter, r *http.Request, idToken, postLogoutRedirect string) (bool, error) {
-	endpoint := f.RP.GetEndSessionEndpoint()
-	if endpoint == "" {
-		return false, nil
-	}
-	b := make([]byte, 16)
-	if _, err := io.ReadFull(f.Random, b); err != nil {
-		return false, fmt.Errorf("single sign-out: read randomness: %w", err)
-	}
-	u, err := EndSessionURL(endpoint, f.RP.OAuthConfig().ClientID, idToken, postLogoutRedirect, base64.RawURLEncoding.EncodeToString(b))
-	if err != nil {
+	u, err := f.EndSession(idToken, postLogoutRedirect)
+	if err != nil || u == "" {
 		return false, err
 	}
 	http.Redirect(w, r, u, http.StatusFound)
 	return true, nil
+}
+
+// EndSession is Logout's end-session request as a URL, for an API that
+// hands it to its caller rather than redirecting: "" when the provider
+// announces no end_session_endpoint. It carries the ID token
+// (id_token_hint): give it only to the session's own holder.
+func (f *Flow) EndSession(idToken, postLogoutRedirect string) (string, error) {
+	endpoint := f.RP.GetEndSessionEndpoint()
+	if endpoint == "" {
+		return "", nil
+	}
+	b := make([]byte, 16)
+	if _, err := io.ReadFull(f.Random, b); err != nil {
+		return "", fmt.Errorf("single sign-out: read randomness: %w", err)
+	}
+	return EndSessionURL(endpoint, f.RP.OAuthConfig().ClientID, idToken, postLogoutRedirect, base64.RawURLEncoding.EncodeToString(b))
+}
+
+// FormAction is a page's CSP form-action sources: 'self', and the origin
+// of the provider's end_session_endpoint when there is one. Browsers
+// apply form-action to the redirects that follow a form's submission
+// too, so without it a sign-out form could not reach the provider.
+func FormAction(endSession string) string {
+	if u, err := url.Parse(endSession); err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http") {
+		return "'self' " + u.Scheme + "://" + u.Host
+	}
+	return "'self'"
 }
 
 // EndSessionURL is the end-session request: the endpoint with

@@ -2,7 +2,8 @@ package web
 
 import (
 	"net/http"
-	"net/url"
+
+	"github.com/openova-io/openova/internal/oidclogin"
 )
 
 // SignedOutPath is where the identity provider sends the browser after
@@ -10,16 +11,11 @@ import (
 // as a post-logout redirect URI.
 const SignedOutPath = "/signedout"
 
-// csp is the dashboard's Content-Security-Policy. Browsers apply
-// form-action to the redirects that follow a form's submission too, so
-// the sign-out form may also lead to the provider's end_session_endpoint
-// origin (endSession, "" without single sign-on).
+// csp is the dashboard's Content-Security-Policy; its form-action lets
+// the sign-out form reach the provider (oidclogin.FormAction; endSession
+// is "" without single sign-on).
 func csp(endSession string) string {
-	formAction := "'self'"
-	if u, err := url.Parse(endSession); err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http") {
-		formAction += " " + u.Scheme + "://" + u.Host
-	}
-	return "default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action " + formAction
+	return "default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action " + oidclogin.FormAction(endSession)
 }
 
 // logout ends the dashboard session: a token session's cookie is

@@ -101,15 +101,10 @@ func New(cfg Config) (http.Handler, error) {
 	return h, nil
 }
 
-// csp is the pages' Content-Security-Policy. Browsers apply form-action
-// to the redirects that follow a form's submission too, so the sign-out
-// form may also lead to the provider's end_session_endpoint origin.
+// csp is the pages' Content-Security-Policy; its form-action lets the
+// sign-out form reach the provider (oidclogin.FormAction).
 func csp(endSession string) string {
-	formAction := "'self'"
-	if u, err := url.Parse(endSession); err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http") {
-		formAction += " " + u.Scheme + "://" + u.Host
-	}
-	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action " + formAction
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action " + oidclogin.FormAction(endSession)
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -2,10 +2,7 @@ package http
 
 import (
 	"context"
-	"encoding/base64"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/openova-io/openova/internal/oidclogin"
@@ -27,15 +24,10 @@ func (s *Server) endSessionEndpoint() string {
 	return s.OIDC.RP.GetEndSessionEndpoint()
 }
 
-// csp is the pages' Content-Security-Policy. Browsers apply form-action
-// to the redirects that follow a form's submission too, so the sign-out
-// form may also lead to the provider's end_session_endpoint origin.
+// csp is the pages' Content-Security-Policy; its form-action lets the
+// sign-out form reach the provider (oidclogin.FormAction).
 func csp(endSession string) string {
-	formAction := "'self'"
-	if u, err := url.Parse(endSession); err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http") {
-		formAction += " " + u.Scheme + "://" + u.Host
-	}
-	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action " + formAction
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action " + oidclogin.FormAction(endSession)
 }
 
 // logout ends the wizard's session. A single sign-on session ends at the
@@ -72,9 +64,8 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 
 // endSessionURL is the provider's end-session request for a single
 // sign-on session ("" for a local one, or when the provider offers no
-// end_session_endpoint). It carries the ID token as id_token_hint, as
-// oidclogin.Flow.Logout's redirect does; the API hands it back only to
-// the session's own holder, as that redirect would.
+// end_session_endpoint), oidclogin.Flow.EndSession: the API hands it back
+// only to the session's own holder, as the page's redirect would.
 func (s *Server) endSessionURL(ctx context.Context, sess *wizard.Session) (string, error) {
 	endpoint := s.endSessionEndpoint()
 	if sess.IDToken == nil || endpoint == "" {
@@ -84,13 +75,8 @@ func (s *Server) endSessionURL(ctx context.Context, sess *wizard.Session) (strin
 	if err != nil {
 		return "", wizard.Errorf(wizard.EINTERNAL, "the session's ID token does not open with this wizard's key")
 	}
-	state := make([]byte, 16)
-	if _, err := io.ReadFull(s.Random, state); err != nil {
-		return "", err
-	}
 	f := s.flow()
-	return oidclogin.EndSessionURL(endpoint, s.OIDC.RP.OAuthConfig().ClientID, string(idToken),
-		f.PostLogoutURL(signedOutPath), base64.RawURLEncoding.EncodeToString(state))
+	return f.EndSession(string(idToken), f.PostLogoutURL(signedOutPath))
 }
 
 // signedOut is where the provider sends the browser after ending its
