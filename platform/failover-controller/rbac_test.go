@@ -188,7 +188,7 @@ func TestChartRBACAndPortalRoleAllowTheValkeySelector(t *testing.T) {
 	}
 	fg := &failoverv1.FailoverGroup{ObjectMeta: metav1.ObjectMeta{Name: "bank", Namespace: "openova-system"}}
 	fg.Spec.Layers.Stateful.ValkeySelector = &metav1.LabelSelector{MatchLabels: map[string]string{failoverv1.FollowActiveRegionLabel: "true"}}
-	sel, err := controller.NewValkeySelection(sa, nil, fg, slog.New(slog.DiscardHandler))
+	sel, err := controller.NewValkeySelection(sa, sa, nil, fg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,7 +99,7 @@ func (g *Group) Start(ctx context.Context) error {
 		return err
 	}
 	sel.Problem = ev.SelectionProblem
-	vsel := newValkeySelection(g.Reader, g.ValkeyAddress, g.Log)
+	vsel := newValkeySelection(g.Client, g.Reader, g.ValkeyAddress, g.Log)
 	if _, err := vsel.Update(fg); err != nil {
 		return err
 	}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -31,13 +33,17 @@ func ClusterDNS(namespace, service string, port int32) string {
 
 // ValkeySelection resolves spec.layers.stateful.valkeySelector into Valkey
 // actuators: the Services it matches in every namespace, listed at each
-// resolution through an uncached reader (as CNPGSelection), each naming its
-// peer Service and its password Secret. The Secret is read at each
-// resolution too, so a rotated password is used from the next one on.
+// resolution (from the controller's cache: Services are watched anyway,
+// and a resolution precedes every fence), each naming its peer Service and
+// its password Secret. A Secret is read (uncached: the controller may get
+// only the Secrets it is granted, never list them) when an instance is
+// first selected, when what its Service names changes, and after Valkey
+// refused the password, so a resolution costs no request per instance.
 type ValkeySelection struct {
-	reader  client.Reader // uncached: Services and the named Secrets
-	address ValkeyAddress
-	log     *slog.Logger
+	services client.Reader // Services; the cache in the controller
+	secrets  client.Reader // uncached: get of the named Secrets
+	address  ValkeyAddress
+	log      *slog.Logger
 	// Problem hears an instance that newly cannot be actuated, or whose
 	// reason changed.
 	Problem func(instance, problem string)
@@ -51,19 +57,19 @@ type ValkeySelection struct {
 
 // NewValkeySelection returns the selection of fg's valkeySelector
 // (selecting nothing without one); address nil is ClusterDNS.
-func NewValkeySelection(reader client.Reader, address ValkeyAddress, fg *failoverv1.FailoverGroup, log *slog.Logger) (*ValkeySelection, error) {
-	s := newValkeySelection(reader, address, log)
+func NewValkeySelection(services, secrets client.Reader, address ValkeyAddress, fg *failoverv1.FailoverGroup, log *slog.Logger) (*ValkeySelection, error) {
+	s := newValkeySelection(services, secrets, address, log)
 	if _, err := s.Update(fg); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func newValkeySelection(reader client.Reader, address ValkeyAddress, log *slog.Logger) *ValkeySelection {
+func newValkeySelection(services, secrets client.Reader, address ValkeyAddress, log *slog.Logger) *ValkeySelection {
 	if address == nil {
 		address = ClusterDNS
 	}
-	return &ValkeySelection{reader: reader, address: address, log: log,
+	return &ValkeySelection{services: services, secrets: secrets, address: address, log: log,
 		acts: map[client.ObjectKey]*selectedValkey{}, problems: map[client.ObjectKey]string{}}
 }
 
@@ -108,7 +114,7 @@ func (s *ValkeySelection) Resolve(ctx context.Context) ([]actuator.Actuator, err
 	var items []corev1.Service
 	if selector != nil {
 		var list corev1.ServiceList
-		if err := s.reader.List(ctx, &list, client.MatchingLabelsSelector{Selector: selector}); err != nil {
+		if err := s.services.List(ctx, &list, client.MatchingLabelsSelector{Selector: selector}); err != nil {
 			return nil, fmt.Errorf("valkey selector %s: list Services in every namespace: %w", selector, err)
 		}
 		items = list.Items
@@ -124,9 +130,19 @@ func (s *ValkeySelection) Resolve(ctx context.Context) ([]actuator.Actuator, err
 		cfg   valkeyConfig
 		keep  bool // the Secret could not be read for now: keep the actuator
 	}
+	// What the current actuators were built from: their passwords are
+	// reused unless Valkey refused one.
+	s.mu.Lock()
+	known := map[client.ObjectKey]valkeyConfig{}
+	for key, a := range s.acts {
+		if !a.authFailed.Load() {
+			known[key] = a.cfg
+		}
+	}
+	s.mu.Unlock()
 	var all []found
 	for i := range items {
-		entry, cfg, err := s.read(ctx, &items[i])
+		entry, cfg, err := s.read(ctx, &items[i], known[client.ObjectKeyFromObject(&items[i])])
 		f := found{entry: entry, cfg: cfg}
 		if err != nil {
 			var transient *transientError
@@ -193,7 +209,7 @@ func (s *ValkeySelection) Resolve(ctx context.Context) ([]actuator.Actuator, err
 }
 
 // valkeyConfig is what an actuator is built from; a change builds a new one.
-type valkeyConfig struct{ address, peer, password string }
+type valkeyConfig struct{ address, peer, secret, password string }
 
 // transientError: the Secret could not be read for a reason that may pass
 // (the API server, a timeout), unlike a missing Secret or a refusal.
@@ -204,7 +220,7 @@ func (e *transientError) Unwrap() error { return e.err }
 
 // read checks one selected Service and reads what its actuator needs. The
 // password never appears in errors.
-func (s *ValkeySelection) read(ctx context.Context, svc *corev1.Service) (failoverv1.SelectedValkey, valkeyConfig, error) {
+func (s *ValkeySelection) read(ctx context.Context, svc *corev1.Service, known valkeyConfig) (failoverv1.SelectedValkey, valkeyConfig, error) {
 	e := failoverv1.SelectedValkey{Namespace: svc.Namespace, Name: svc.Name}
 	ann := svc.Annotations
 	e.PeerService = ann[failoverv1.ValkeyPeerServiceAnnotation]
@@ -220,7 +236,7 @@ func (s *ValkeySelection) read(ctx context.Context, svc *corev1.Service) (failov
 		return e, valkeyConfig{}, fmt.Errorf("the Service has no port")
 	}
 	var peer corev1.Service
-	if err := s.reader.Get(ctx, client.ObjectKey{Namespace: svc.Namespace, Name: e.PeerService}, &peer); err != nil {
+	if err := s.services.Get(ctx, client.ObjectKey{Namespace: svc.Namespace, Name: e.PeerService}, &peer); err != nil {
 		if apierrors.IsNotFound(err) {
 			return e, valkeyConfig{}, fmt.Errorf("peer Service %s/%s does not exist in this cluster: the peer region's Valkey is reached through a Cilium global Service of that name here", svc.Namespace, e.PeerService)
 		}
@@ -231,8 +247,12 @@ func (s *ValkeySelection) read(ctx context.Context, svc *corev1.Service) (failov
 	}
 	e.Address = s.address(svc.Namespace, svc.Name, svc.Spec.Ports[0].Port)
 	e.PeerAddress = s.address(svc.Namespace, e.PeerService, peer.Spec.Ports[0].Port)
+	cfg := valkeyConfig{address: e.Address, peer: e.PeerAddress, secret: secret}
+	if known.password != "" && known.address == cfg.address && known.peer == cfg.peer && known.secret == secret {
+		return e, known, nil
+	}
 	var sec corev1.Secret
-	if err := s.reader.Get(ctx, client.ObjectKey{Namespace: svc.Namespace, Name: secret}, &sec); err != nil {
+	if err := s.secrets.Get(ctx, client.ObjectKey{Namespace: svc.Namespace, Name: secret}, &sec); err != nil {
 		switch {
 		case apierrors.IsNotFound(err):
 			return e, valkeyConfig{}, fmt.Errorf("Secret %s/%s does not exist (yet)", svc.Namespace, secret)
@@ -245,7 +265,8 @@ func (s *ValkeySelection) read(ctx context.Context, svc *corev1.Service) (failov
 	if !ok {
 		return e, valkeyConfig{}, fmt.Errorf("Secret %s/%s has no key %q (the default user's password)", svc.Namespace, secret, failoverv1.ValkeySecretKey)
 	}
-	return e, valkeyConfig{address: e.Address, peer: e.PeerAddress, password: string(pw)}, nil
+	cfg.password = string(pw)
+	return e, cfg, nil
 }
 
 // retire drops key's actuator and closes its connections once no call is
@@ -315,6 +336,9 @@ func (s *ValkeySelection) Observe(ctx context.Context, timeout time.Duration) []
 type selectedValkey struct {
 	v   *actuator.Valkey
 	cfg valkeyConfig
+	// authFailed: Valkey refused the password; the next resolution reads
+	// the Secret again.
+	authFailed atomic.Bool
 
 	mu      sync.RWMutex
 	retired bool
@@ -328,7 +352,11 @@ func (a *selectedValkey) do(f func() error) error {
 	if a.retired {
 		return nil
 	}
-	return f()
+	err := f()
+	if err != nil && (strings.Contains(err.Error(), "WRONGPASS") || strings.Contains(err.Error(), "NOAUTH")) {
+		a.authFailed.Store(true)
+	}
+	return err
 }
 
 func (a *selectedValkey) Activate(ctx context.Context, epoch uint64) error {
