@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
 	"github.com/openova-io/openova/internal/failover/actuator"
@@ -224,5 +228,53 @@ spec: {selector: {app: sessions}, ports: [{port: 6379}]}
 	defer old.Close()
 	if err := old.Deactivate(ctx, uint64(epoch)); !errors.Is(err, actuator.ErrStaleEpoch) {
 		t.Fatalf("deactivating b's Valkey at the old epoch %d: %v, want ErrStaleEpoch", epoch, err)
+	}
+}
+
+// A password Valkey refuses makes the next resolution read the Secret
+// again, so a rotated password is picked up without a restart; until
+// then the instance's actuations fail (and are retried), never silently
+// succeed. A real redis-server and the real API server.
+func TestValkeySelectionRereadsARefusedPassword(t *testing.T) {
+	ctx := context.Background()
+	addr := valkeytest.StartServer(t, teamValkeyPassword)
+	teamValkey(t, "team-vk-pw", "vk-pw", "a", "b")
+	sec := &corev1.Secret{}
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: "team-vk-pw", Name: "cache-valkey-users"}, sec); err != nil {
+		t.Fatal(err)
+	}
+	sec.Data = map[string][]byte{failoverv1.ValkeySecretKey: []byte("stale-password")}
+	if err := env.Client.Update(ctx, sec); err != nil {
+		t.Fatal(err)
+	}
+	fg := &failoverv1.FailoverGroup{ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: "vk-pw"}}
+	fg.Spec.Layers.Stateful.ValkeySelector = &metav1.LabelSelector{MatchLabels: map[string]string{"test.openova.io/region": "vk-pw"}}
+	sel, err := NewValkeySelection(env.Client, env.Client, func(string, string, int32) string { return addr }, fg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sel.close()
+	acts, err := sel.Resolve(ctx)
+	if err != nil || len(acts) != 1 {
+		t.Fatalf("resolved %d actuators, %v", len(acts), err)
+	}
+	if err = acts[0].Activate(ctx, 3); err == nil || !strings.Contains(err.Error(), "WRONGPASS") {
+		t.Fatalf("activate with the stale password: %v, want WRONGPASS", err)
+	}
+	if strings.Contains(err.Error(), "stale-password") {
+		t.Fatal("the password is in the error")
+	}
+	sec.Data = map[string][]byte{failoverv1.ValkeySecretKey: []byte(teamValkeyPassword)}
+	if err := env.Client.Update(ctx, sec); err != nil {
+		t.Fatal(err)
+	}
+	if acts, err = sel.Resolve(ctx); err != nil || len(acts) != 1 {
+		t.Fatalf("resolved %d actuators, %v", len(acts), err)
+	}
+	if err := acts[0].Activate(ctx, 3); err != nil {
+		t.Fatalf("activate after the Secret was rotated: %v", err)
+	}
+	if got := sel.Observe(ctx, time.Second); len(got) != 1 || got[0].Role != failoverv1.ValkeyRolePrimary || got[0].Epoch != 3 {
+		t.Fatalf("observed %+v; want Primary at epoch 3", got)
 	}
 }
