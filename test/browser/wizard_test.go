@@ -70,7 +70,8 @@ func wizardServer(t *testing.T) (string, *catalog.Catalog, wizard.Store) {
 	return srv.URL, cat, store
 }
 
-func browser(t *testing.T) context.Context {
+// browser starts a headless Chromium for the test; extra flags come last.
+func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)),
@@ -79,6 +80,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true),
 		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1600),
 	)
+	opts = append(opts, extra...)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)

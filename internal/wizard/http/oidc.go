@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"strings"
 
@@ -70,7 +71,20 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, "login", map[string]any{"Error": err.Error(), "Next": next})
 		return
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	continueTo(w, next, u.Name)
+}
+
+// continueTo ends a sign-in the provider sent back: the browser arrived
+// from another site, and a redirect would continue that cross-site
+// navigation, for which browsers withhold the SameSite=Strict session
+// cookie just set (the person would land on the sign-in page again, as
+// Chromium showed). A page of the wizard's own moves on instead, by a
+// same-site navigation that carries the cookie.
+func continueTo(w http.ResponseWriter, next, who string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Refresh", "0; url="+next) // next is a path of this site (oidclogin.SafeNext)
+	fmt.Fprintf(w, `<!doctype html><html lang="en"><meta charset="utf-8"><title>Signed in</title><p>Signed in as %s. <a href="%s">Continue</a></p></html>`,
+		html.EscapeString(who), html.EscapeString(next))
 }
 
 // oidcUser finds the account of issuer + subject, or creates it in the

@@ -1,0 +1,151 @@
+package browser
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	openova "github.com/openova-io/openova"
+	"github.com/openova-io/openova/internal/catalog"
+	"github.com/openova-io/openova/internal/wizard"
+	wizhttp "github.com/openova-io/openova/internal/wizard/http"
+	"github.com/openova-io/openova/internal/wizard/oidctest"
+	"github.com/openova-io/openova/internal/wizard/secrets"
+	"github.com/openova-io/openova/internal/wizard/sqlite"
+)
+
+// ssoWizardServer serves the real wizard with single sign-on by a real
+// OpenID Provider (login form on, <wizard>/signedout registered as its
+// post-logout redirect), on another site than the provider
+// (sites_test.go); local users still sign in with a password.
+func ssoWizardServer(t *testing.T, user oidctest.User) (string, *oidctest.Provider) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "wizard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := wizard.AddLocalUser(ctx, store, "acme", "admin", password, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Load(openova.Catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, secrets.KeySize)
+	rand.Read(key)
+	sealer, _ := secrets.New(key, rand.Reader)
+	// The redirect URLs name the wizard's address, so it listens first.
+	srv := httptest.NewUnstartedServer(nil)
+	base := siteURL(t, "wizard", srv)
+	op, err := oidctest.Start("wizard", "wizard-client-secret", base+"/login/oidc/callback", user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(op.Close)
+	op.LoginForm(true)
+	op.AllowPostLogoutRedirect(base + "/signedout")
+	rp, err := wizhttp.NewRelyingParty(ctx, op.Issuer, "wizard", "wizard-client-secret", base+"/login/oidc/callback", []string{"groups"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := wizhttp.New(wizhttp.Config{Store: store, Catalog: cat, Sealer: sealer, Now: time.Now, Random: rand.Reader,
+		OIDC: &wizhttp.OIDC{RP: rp, OrgByEmailDomain: map[string]string{"acme.example": "acme"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return base, op
+}
+
+// TestWizardSingleSignOut: in Chromium, a person signs in to the wizard
+// by single sign-on through the provider's login form, signs out with
+// the header's form, passes through the provider's end_session_endpoint
+// and lands on the wizard's /signedout; the wizard has no session left,
+// and signing in again shows the provider's form again. A local user's
+// sign-out ends the wizard's session only. Real wizard (SQLite), real
+// OpenID Provider (zitadel's op), the two on different sites.
+func TestWizardSingleSignOut(t *testing.T) {
+	user := oidctest.User{Subject: "u-alice", Email: "alice@acme.example", EmailVerified: true}
+	base, op := ssoWizardServer(t, user)
+	ctx := crossSiteBrowser(t)
+	dir := artifacts(t)
+	n := 0
+	var who, landed, after string
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#sso")),
+		shot(dir, &n, "wizard-sign-in"),
+		chromedp.Click(chromedp.CSS("#sso")),
+		chromedp.WaitVisible(chromedp.CSS("#signin")), // the provider's form
+		shot(dir, &n, "provider-login"),
+		chromedp.SendKeys(chromedp.CSS("#username"), user.Email),
+		chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#new-bootstrap")),
+		grab(&who, chromedp.Text(chromedp.CSS("header form.who span"))),
+		shot(dir, &n, "signed-in"),
+		chromedp.Click(chromedp.CSS(`header form[action="/logout"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#signed-out-provider")),
+		grab(&landed, chromedp.Location()),
+		shot(dir, &n, "signed-out"),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v (screenshots in %s)", err, dir)
+	}
+	if who != user.Email {
+		t.Fatalf("the header names %q, want %s", who, user.Email)
+	}
+	if path, _, _ := strings.Cut(landed, "?"); path != base+"/signedout" { // the provider adds its state
+		t.Fatalf("sign-out landed on %s, want the wizard's /signedout", landed)
+	}
+	if ended := op.Ended(); !slices.Equal(ended, []string{user.Subject + " wizard"}) {
+		t.Fatalf("sessions ended at the provider: %v", ended)
+	}
+	// The wizard's session is gone (its pages send the browser to sign
+	// in), and the provider asks for the username again.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#sso")),
+		grab(&after, chromedp.Location()),
+		chromedp.Click(chromedp.CSS("#sso")),
+		chromedp.WaitVisible(chromedp.CSS("#signin")),
+		shot(dir, &n, "provider-asks-again"),
+		chromedp.SendKeys(chromedp.CSS("#username"), user.Email),
+		chromedp.Click(chromedp.CSS("#signin")),
+		chromedp.WaitVisible(chromedp.CSS("#new-bootstrap")),
+		shot(dir, &n, "signed-in-again"),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v (screenshots in %s)", err, dir)
+	}
+	if after != base+"/login?next=%2F" && after != base+"/login?next=/" {
+		t.Fatalf("after sign-out the wizard's home went to %s, want its sign-in page", after)
+	}
+
+	// A local user's sign-out stays with the wizard: back to its sign-in
+	// page, the provider's sessions untouched.
+	local := crossSiteBrowser(t)
+	err = chromedp.Do(local,
+		login(base),
+		chromedp.Click(chromedp.CSS(`header form[action="/logout"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#sign-in")),
+		grab(&landed, chromedp.Location()),
+		shot(dir, &n, "local-signed-out"),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v (screenshots in %s)", err, dir)
+	}
+	if landed != base+"/login" || len(op.Ended()) != 1 {
+		t.Fatalf("local sign-out landed on %s; provider ended %v", landed, op.Ended())
+	}
+}
