@@ -155,7 +155,8 @@ func TestStatusFromControllers(t *testing.T) {
 			http.NotFound(w, r)
 			return
 		}
-		_ = json.NewEncoder(w).Encode(controller.StatusJSON{Region: "fsn1", State: "ACTIVE", Epoch: 12, Holder: "fsn1", LastRenewal: &last, DeadlineSeconds: 17})
+		_ = json.NewEncoder(w).Encode(controller.StatusJSON{Region: "fsn1", State: "ACTIVE", Epoch: 12, Holder: "fsn1", LastRenewal: &last, DeadlineSeconds: 17,
+			SelectedValkey: []failoverv1.SelectedValkey{{Namespace: "team-a", Name: "cache-fsn1", Role: failoverv1.ValkeyRolePrimary, Epoch: 12, Converged: true}}})
 	}))
 	defer srv.Close()
 	down := httptest.NewServer(http.NotFoundHandler())
@@ -164,6 +165,9 @@ func TestStatusFromControllers(t *testing.T) {
 	out, _, err := run(t, "status", "--url", srv.URL, "--url", down.URL)
 	if !strings.Contains(out, "fsn1") || !strings.Contains(out, "ACTIVE") || !strings.Contains(out, "12") || !strings.Contains(out, "17s") {
 		t.Errorf("status output:\n%s", out)
+	}
+	if !strings.Contains(out, "REGION  KIND    SELECTED") || !strings.Contains(out, "fsn1    valkey  team-a/cache-fsn1  Primary  12     yes") {
+		t.Errorf("the controller's selected objects are not listed:\n%s", out)
 	}
 	if err == nil || !strings.Contains(err.Error(), "1 of 2 controllers did not answer") {
 		t.Errorf("an unreachable controller must fail the command: %v", err)

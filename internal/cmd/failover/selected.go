@@ -22,36 +22,42 @@ type selectedRow struct {
 func selectedRows(groups []failoverv1.FailoverGroup) []selectedRow {
 	var rows []selectedRow
 	for _, g := range groups {
-		name := g.Namespace + "/" + g.Name
-		for _, c := range g.Status.SelectedCNPG {
-			detail := firstOf(c.Problem, c.LastError)
-			if detail == "" && c.Primary != "" {
-				detail = "spec.replica.primary " + c.Primary
-			}
-			rows = append(rows, selectedRow{name, "cnpg", c.Namespace + "/" + c.Name, orDash(string(c.Role)),
-				epochOf(c.Epoch), yesNo(c.Problem == "" && c.Converged), orDash(detail)})
-		}
-		for _, v := range g.Status.SelectedValkey {
-			detail := firstOf(v.Problem, v.LastError, v.ObserveError)
-			if detail == "" && v.ReplicaOf != "" {
-				detail = "replica of " + v.ReplicaOf
-			}
-			rows = append(rows, selectedRow{name, "valkey", v.Namespace + "/" + v.Name, orDash(string(v.Role)),
-				epochOf(v.Epoch), yesNo(v.Problem == "" && v.Converged), orDash(detail)})
-		}
+		rows = append(rows, rowsOf(g.Namespace+"/"+g.Name, g.Status.SelectedCNPG, g.Status.SelectedValkey)...)
 	}
 	return rows
 }
 
-// writeSelected prints the selected objects' table, if there are any.
-func writeSelected(out io.Writer, groups []failoverv1.FailoverGroup) error {
-	rows := selectedRows(groups)
+// rowsOf is one group's (or one controller's) selected objects.
+func rowsOf(name string, cnpg []failoverv1.SelectedCNPGCluster, valkey []failoverv1.SelectedValkey) []selectedRow {
+	var rows []selectedRow
+	for _, c := range cnpg {
+		detail := firstOf(c.Problem, c.LastError)
+		if detail == "" && c.Primary != "" {
+			detail = "spec.replica.primary " + c.Primary
+		}
+		rows = append(rows, selectedRow{name, "cnpg", c.Namespace + "/" + c.Name, orDash(string(c.Role)),
+			epochOf(c.Epoch), yesNo(c.Problem == "" && c.Converged), orDash(detail)})
+	}
+	for _, v := range valkey {
+		detail := firstOf(v.Problem, v.LastError, v.ObserveError)
+		if detail == "" && v.ReplicaOf != "" {
+			detail = "replica of " + v.ReplicaOf
+		}
+		rows = append(rows, selectedRow{name, "valkey", v.Namespace + "/" + v.Name, orDash(string(v.Role)),
+			epochOf(v.Epoch), yesNo(v.Problem == "" && v.Converged), orDash(detail)})
+	}
+	return rows
+}
+
+// writeSelected prints the selected objects' table, if there are any;
+// first names the first column (GROUP, or REGION for controllers).
+func writeSelected(out io.Writer, first string, rows []selectedRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	fmt.Fprintln(out)
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "GROUP\tKIND\tSELECTED\tROLE\tEPOCH\tCONVERGED\tDETAIL")
+	fmt.Fprintln(w, first+"\tKIND\tSELECTED\tROLE\tEPOCH\tCONVERGED\tDETAIL")
 	for _, r := range rows {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.group, r.kind, r.object, r.role, r.epoch, r.converged, r.detail)
 	}

@@ -43,7 +43,9 @@ From the API server, a second table lists the CNPG Clusters and Valkey
 instances the groups' selectors matched (status.selectedCNPG and
 status.selectedValkey): role, stamped epoch, whether it is what the
 region's state asks, and why not (not actuated, last actuation error,
-unreachable) or whom it follows. --json prints the FailoverGroups whole.`,
+unreachable) or whom it follows; from controllers (--url), the same
+from their /status. --json prints the FailoverGroups (or /status
+documents) whole.`,
 		Example: `  catalyst failover status -A
   catalyst failover status --url http://fsn1-failover:8080 --url http://hel1-failover:8080 --json`,
 		Args: cobra.MaximumNArgs(1),
@@ -106,7 +108,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	return writeSelected(opts.IO.Out, groups)
+	return writeSelected(opts.IO.Out, "GROUP", selectedRows(groups))
 }
 
 func statusFromControllers(ctx context.Context, opts *StatusOptions) error {
@@ -136,6 +138,13 @@ func statusFromControllers(ctx context.Context, opts *StatusOptions) error {
 				deadline(s.DeadlineSeconds), proposalEpoch(s.Proposal))
 		}
 		if err := w.Flush(); err != nil {
+			return err
+		}
+		var rows []selectedRow
+		for _, s := range all {
+			rows = append(rows, rowsOf(s.Region, s.SelectedCNPG, s.SelectedValkey)...)
+		}
+		if err := writeSelected(opts.IO.Out, "REGION", rows); err != nil {
 			return err
 		}
 	}

@@ -111,6 +111,9 @@ func (g *Group) Start(ctx context.Context) error {
 	}
 	defer closeLags()
 	r, err := New(Options{Config: cfg, Witness: g.Witness, LeaseName: g.LeaseName, Actuators: acts, Selected: resolveBoth(sel, vsel),
+		Selection: func(ctx context.Context) ([]failoverv1.SelectedCNPGCluster, []failoverv1.SelectedValkey) {
+			return sel.Selected(), vsel.Observe(ctx, valkeyObserveTimeout)
+		},
 		Log: g.Log, Evidence: ev.Action, Actuated: ev.Actuated, Metrics: g.Metrics, LagSources: lags})
 	if err != nil {
 		return err

@@ -133,6 +133,25 @@ func orNone(s string) string {
 // actuation error), and the Degraded condition naming those that are not
 // actuated (removed when there is no selector).
 func applySelection(s *failoverv1.FailoverGroupStatus, gen int64, cnpg []failoverv1.SelectedCNPGCluster, valkey []failoverv1.SelectedValkey, state fsm.State, lastErrors map[string]string) {
+	bad := judgeSelected(cnpg, valkey, state, lastErrors)
+	s.SelectedCNPG, s.SelectedValkey = cnpg, valkey
+	if cnpg == nil && valkey == nil {
+		apimeta.RemoveStatusCondition(&s.Conditions, ConditionDegraded)
+		return
+	}
+	cond := metav1.Condition{Type: ConditionDegraded, Status: metav1.ConditionFalse, Reason: ReasonAllSelectedActuated, ObservedGeneration: gen,
+		Message: fmt.Sprintf("every one of the %d CNPG Clusters and %d Valkey instances the selectors match follows the active region", len(cnpg), len(valkey))}
+	if len(bad) > 0 {
+		cond.Status, cond.Reason = metav1.ConditionTrue, ReasonClusterNotInTopology
+		cond.Message = truncate(fmt.Sprintf("%d selected object(s) not actuated: %s", len(bad), strings.Join(bad, "; ")), 32768)
+	}
+	apimeta.SetStatusCondition(&s.Conditions, cond)
+}
+
+// judgeSelected fills in each selected object's converged and last error
+// (in place) and returns those not actuated, described; the status and
+// /status share it.
+func judgeSelected(cnpg []failoverv1.SelectedCNPGCluster, valkey []failoverv1.SelectedValkey, state fsm.State, lastErrors map[string]string) []string {
 	holding := state == fsm.Active || state == fsm.FailingOver
 	var bad []string
 	for i := range cnpg {
@@ -161,16 +180,5 @@ func applySelection(s *failoverv1.FailoverGroupStatus, gen int64, cnpg []failove
 		}
 		v.LastError = truncate(lastErrors["valkey "+v.Namespace+"/"+v.Name], 1024)
 	}
-	s.SelectedCNPG, s.SelectedValkey = cnpg, valkey
-	if cnpg == nil && valkey == nil {
-		apimeta.RemoveStatusCondition(&s.Conditions, ConditionDegraded)
-		return
-	}
-	cond := metav1.Condition{Type: ConditionDegraded, Status: metav1.ConditionFalse, Reason: ReasonAllSelectedActuated, ObservedGeneration: gen,
-		Message: fmt.Sprintf("every one of the %d CNPG Clusters and %d Valkey instances the selectors match follows the active region", len(cnpg), len(valkey))}
-	if len(bad) > 0 {
-		cond.Status, cond.Reason = metav1.ConditionTrue, ReasonClusterNotInTopology
-		cond.Message = truncate(fmt.Sprintf("%d selected object(s) not actuated: %s", len(bad), strings.Join(bad, "; ")), 32768)
-	}
-	apimeta.SetStatusCondition(&s.Conditions, cond)
+	return bad
 }

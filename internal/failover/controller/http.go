@@ -1,12 +1,15 @@
 package controller
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
 )
 
 // StatusJSON is the /status document.
@@ -21,6 +24,11 @@ type StatusJSON struct {
 	DeadlineSeconds float64 `json:"deadlineSeconds,omitempty"`
 	Proposal        uint64  `json:"proposal,omitempty"`
 	LagSeconds      float64 `json:"lagSeconds,omitempty"`
+	// SelectedCNPG and SelectedValkey are what the selectors resolved to
+	// last, each judged against the state (as in the FailoverGroup's
+	// status), so they are readable when the API server is not.
+	SelectedCNPG   []failoverv1.SelectedCNPGCluster `json:"selectedCNPG,omitempty"`
+	SelectedValkey []failoverv1.SelectedValkey      `json:"selectedValkey,omitempty"`
 }
 
 // Handler serves /status (JSON), /ready (200 only while this region may
@@ -28,9 +36,9 @@ type StatusJSON struct {
 // frozen controller reads as not ready) and /metrics from gatherer.
 func (r *Runner) Handler(gatherer prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(r.statusJSON())
+		_ = json.NewEncoder(w).Encode(r.statusJSON(req.Context()))
 	})
 	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, _ *http.Request) {
 		st := r.Status()
@@ -47,7 +55,7 @@ func (r *Runner) Handler(gatherer prometheus.Gatherer) http.Handler {
 	return mux
 }
 
-func (r *Runner) statusJSON() StatusJSON {
+func (r *Runner) statusJSON(ctx context.Context) StatusJSON {
 	st := r.Status()
 	out := StatusJSON{Region: st.Region, State: st.State.String(), Epoch: st.Epoch, Holder: st.Holder, Proposal: st.Proposal}
 	if st.State.Holding() {
@@ -57,6 +65,10 @@ func (r *Runner) statusJSON() StatusJSON {
 	}
 	if st.Lag >= 0 {
 		out.LagSeconds = st.Lag.Seconds()
+	}
+	if r.selection != nil {
+		out.SelectedCNPG, out.SelectedValkey = r.selection(ctx)
+		judgeSelected(out.SelectedCNPG, out.SelectedValkey, st.State, r.LastErrors())
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
 	"github.com/openova-io/openova/internal/failover/actuator"
 	"github.com/openova-io/openova/internal/failover/fsm"
 	"github.com/openova-io/openova/internal/failover/wire"
@@ -35,6 +36,7 @@ type Runner struct {
 	leaseName string
 	acts      []actuator.Actuator
 	selected  func(context.Context) ([]actuator.Actuator, error)
+	selection func(context.Context) ([]failoverv1.SelectedCNPGCluster, []failoverv1.SelectedValkey)
 	resync    time.Duration
 	clock     func() time.Duration
 	log       *slog.Logger
@@ -81,7 +83,10 @@ type Options struct {
 	// Selected, if set, resolves further actuators (the CNPG selector's)
 	// at each actuation and every ResyncInterval; they come first in
 	// activation order, with the data layer.
-	Selected       func(context.Context) ([]actuator.Actuator, error)
+	Selected func(context.Context) ([]actuator.Actuator, error)
+	// Selection, if set, reports what the selectors resolved to, for
+	// /status.
+	Selection      func(context.Context) ([]failoverv1.SelectedCNPGCluster, []failoverv1.SelectedValkey)
 	ResyncInterval time.Duration
 	Clock          func() time.Duration
 	Log            *slog.Logger
@@ -120,7 +125,7 @@ func New(o Options) (*Runner, error) {
 	if o.ResyncInterval <= 0 {
 		o.ResyncInterval = m.Config().RenewInterval
 	}
-	r := &Runner{m: m, witness: o.Witness, leaseName: o.LeaseName, acts: o.Actuators, selected: o.Selected, resync: o.ResyncInterval,
+	r := &Runner{m: m, witness: o.Witness, leaseName: o.LeaseName, acts: o.Actuators, selected: o.Selected, selection: o.Selection, resync: o.ResyncInterval,
 		applied: map[string]fsm.Actuate{}, clock: o.Clock,
 		log: o.Log.With("region", m.Config().Region), evidence: o.Evidence, actuated: o.Actuated, metrics: o.Metrics,
 		lagSources: o.LagSources, lagInterval: o.LagInterval,

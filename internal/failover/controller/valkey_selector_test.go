@@ -181,6 +181,13 @@ spec: {selector: {app: sessions}, ports: [{port: 6379}]}
 	if strings.Contains(fmt.Sprint(fg.Status), teamValkeyPassword) {
 		t.Fatal("the Valkey password is in the FailoverGroup's status")
 	}
+	// The controller's /status says the same without the API server.
+	var st StatusJSON
+	getJSON(t, "http://"+a.listen+"/status", &st)
+	if len(st.SelectedValkey) != 2 || st.SelectedValkey[0].Name != "cache-a" || !st.SelectedValkey[0].Converged ||
+		st.SelectedValkey[0].Role != failoverv1.ValkeyRolePrimary || st.SelectedValkey[1].Problem == "" {
+		t.Errorf("/status selectedValkey = %+v", st.SelectedValkey)
+	}
 
 	runWith(b)
 	b.waitState(t, failoverv1.StateStandby)
