@@ -215,9 +215,12 @@ func (f *Flow) home() string {
 }
 
 // SafeNext keeps next only when it is a path on this site, so a crafted
-// sign-in link cannot send a person elsewhere afterwards.
+// sign-in link cannot send a person elsewhere afterwards. Browsers drop
+// tabs and newlines from a URL and read \ as /, so "/\t/evil.example"
+// and "/\\evil.example" would leave the site (Chromium followed both).
 func SafeNext(next, home string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	odd := func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsFunc(next, odd) {
 		return home
 	}
 	return next

@@ -3,7 +3,9 @@ package browser
 import (
 	"context"
 	"crypto/rand"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -147,5 +149,49 @@ func TestWizardSingleSignOut(t *testing.T) {
 	}
 	if landed != base+"/login" || len(op.Ended()) != 1 {
 		t.Fatalf("local sign-out landed on %s; provider ended %v", landed, op.Ended())
+	}
+}
+
+// TestWizardSignInStaysOnSite: a crafted sign-in link whose next is a
+// path to a browser but another site once it drops the tab or reads \ as
+// / ("/\t/evil…", "/\evil…") lands the person on the wizard's home, by
+// single sign-on and by password alike; Chromium followed both to the
+// other site before oidclogin.SafeNext refused them.
+func TestWizardSignInStaysOnSite(t *testing.T) {
+	user := oidctest.User{Subject: "u-alice", Email: "alice@acme.example", EmailVerified: true}
+	base, _ := ssoWizardServer(t, user)
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte(`<!doctype html><title>elsewhere</title><p id="elsewhere">another site</p>`))
+	}))
+	t.Cleanup(evil.Close)
+	elsewhere := strings.TrimPrefix(siteURL(t, "evil", evil), "http://")
+	dir := artifacts(t)
+	n := 0
+	for _, next := range []string{"/\t/" + elsewhere + "/", "/\\" + elsewhere + "/"} {
+		var sso, local string
+		ctx := crossSiteBrowser(t)
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(base+"/login/oidc?next="+url.QueryEscape(next)),
+			chromedp.WaitVisible(chromedp.CSS("#signin")),
+			chromedp.SendKeys(chromedp.CSS("#username"), user.Email),
+			chromedp.Click(chromedp.CSS("#signin")),
+			chromedp.WaitVisible(chromedp.CSS("#new-bootstrap")),
+			grab(&sso, chromedp.Location()),
+			shot(dir, &n, "sso-stays"),
+			chromedp.Navigate(base+"/login?next="+url.QueryEscape(next)),
+			chromedp.WaitVisible(chromedp.CSS("#sign-in")),
+			chromedp.SendKeys(chromedp.CSS("#username"), "admin"),
+			chromedp.SendKeys(chromedp.CSS("#password"), password),
+			chromedp.Click(chromedp.CSS("#sign-in")),
+			chromedp.WaitVisible(chromedp.CSS("#new-bootstrap")),
+			grab(&local, chromedp.Location()),
+			shot(dir, &n, "password-stays"),
+		)
+		if err != nil {
+			t.Fatalf("next %q: %v (screenshots in %s)", next, err, dir)
+		}
+		if sso != base+"/" || local != base+"/" {
+			t.Fatalf("next %q: single sign-on landed on %s, password sign-in on %s; want the wizard's home", next, sso, local)
+		}
 	}
 }

@@ -14,10 +14,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/openova-io/openova/internal/oidclogin"
 	"github.com/openova-io/openova/internal/wizard"
 )
 
@@ -226,11 +226,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, "login", map[string]any{"Error": err.Error(), "Next": r.PostFormValue("next")})
 		return
 	}
-	next := r.PostFormValue("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
-		next = "/"
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, oidclogin.SafeNext(r.PostFormValue("next"), "/"), http.StatusSeeOther)
 }
 
 func (s *Server) sessionInfo(w http.ResponseWriter, r *http.Request) {
