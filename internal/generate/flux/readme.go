@@ -55,7 +55,11 @@ func (p *plan) readme() []byte {
 	w("- the cloud and DNS API tokens and the archival S3 key you pass to OpenTofu;\n")
 	w("- the OpenBao unseal keys and the initial root token (revoke it after setting up auth methods);\n")
 	w("- the kubeconfig of each cluster.\n\n")
-	w("In-cluster credentials (database, Gitea, Grafana, Harbor, MinIO admin, …) are generated in the cluster by External Secrets\n")
+	valkey := ""
+	if p.has("valkey") {
+		valkey = ", Valkey users"
+	}
+	w("In-cluster credentials (database, Gitea, Grafana, Harbor, MinIO admin%s, …) are generated in the cluster by External Secrets\n", valkey)
 	w("generators and pushed by PushSecret to OpenBao")
 	if len(p.regions) == 2 {
 		w(" in both regions")

@@ -139,21 +139,37 @@ func generatedCredentials(p *plan, r *region) []unit {
 // pushSecret copies a Secret to OpenBao at <cluster>/<namespace>/<secret>
 // in every region.
 func (p *plan) pushSecret(r *region, ns, secret string) obj {
-	return p.pushSecretTo(r, ns, secret, fmt.Sprintf("%s/%s/%s", r.Cluster, ns, secret))
+	return p.pushSecretTo(r, ns, secret, CredentialKey(r.Cluster, ns, secret))
+}
+
+// CredentialKey is the OpenBao entry of a Secret the cluster named
+// cluster generated and pushed: <cluster>/<namespace>/<secret>.
+func CredentialKey(cluster, ns, secret string) string {
+	return fmt.Sprintf("%s/%s/%s", cluster, ns, secret)
 }
 
 // pushSecretTo copies every key of a Secret to the OpenBao entry remoteKey
 // in every region.
 func (p *plan) pushSecretTo(r *region, ns, secret, remoteKey string) obj {
-	ps := newObj(esoV1alpha1, "PushSecret", secret, ns)
-	stores := []any{obj{"name": storeName(r), "kind": "ClusterSecretStore"}}
+	stores := []string{storeName(r)}
 	if r.Peer != nil {
-		stores = append(stores, obj{"name": storeName(r.Peer), "kind": "ClusterSecretStore"})
+		stores = append(stores, storeName(r.Peer))
+	}
+	return pushSecretObj(ns, secret, remoteKey, stores)
+}
+
+// pushSecretObj copies every key of a Secret to the OpenBao entry
+// remoteKey behind each of the ClusterSecretStores stores.
+func pushSecretObj(ns, secret, remoteKey string, stores []string) obj {
+	ps := newObj(esoV1alpha1, "PushSecret", secret, ns)
+	var refs []any
+	for _, s := range stores {
+		refs = append(refs, obj{"name": s, "kind": "ClusterSecretStore"})
 	}
 	ps["spec"] = obj{
 		"refreshInterval": "1h",
 		"deletionPolicy":  "None",
-		"secretStoreRefs": stores,
+		"secretStoreRefs": refs,
 		"selector":        obj{"secret": obj{"name": secret}},
 		"data":            []any{obj{"match": obj{"remoteRef": obj{"remoteKey": remoteKey}}}},
 	}

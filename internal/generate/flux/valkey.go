@@ -1,6 +1,8 @@
 package flux
 
-func init() { features = append(features, valkeyServices) }
+func init() { features = append(features, valkeyServices, valkeyUsersSecret) }
+
+const valkeyNS = "valkey"
 
 // valkeyReplicaValues makes the standby region's Valkey primary a REPLICAOF
 // the primary region's (OPENOVA.md §4), through the valkey chart's own
@@ -20,16 +22,54 @@ func valkeyReplicaValues(p *plan, r *region) map[string]any {
 
 func valkeyMember(r *region) string { return "valkey-" + r.Name }
 
+// valkeyUsers is the platform Valkey's users Secret (the blueprint's
+// auth.usersExistingSecret), generated in the primary region.
+func (p *plan) valkeyUsers() ValkeyUsers {
+	secret := p.spec.Tenant + "-valkey-users"
+	return ValkeyUsers{Namespace: valkeyNS, Secret: secret, GeneratorPrefix: p.spec.Tenant + "-valkey-",
+		Key: CredentialKey(p.regions[0].Cluster, valkeyNS, secret)}
+}
+
+// valkeyUsersSecret: the primary region generates the users' passwords
+// and pushes them to every region's OpenBao (as credentials() are); the
+// standby reads them back from its own, so its primary signs in to the
+// active one as "replication", and clients keep their password after a
+// failover. Without OpenBao there is nowhere to share them: each region
+// makes its own (OpenBao is mandatory; this only keeps the Secret there).
+func valkeyUsersSecret(p *plan, r *region) []unit {
+	if !p.has("valkey") || !p.has("external-secrets") {
+		return nil
+	}
+	u := p.valkeyUsers()
+	if !r.Primary() && p.has("openbao") {
+		return []unit{{"valkey", "credentials.yaml", []obj{u.ReadBack(storeName(r))}}}
+	}
+	var stores []string
+	if p.has("openbao") {
+		stores = append(stores, storeName(r))
+		if r.Peer != nil {
+			stores = append(stores, storeName(r.Peer))
+		}
+	}
+	return []unit{{"valkey", "credentials.yaml", u.Generated(stores)}}
+}
+
 // valkeyServices name each region's Valkey primary valkey-<region> in both
-// clusters; as Cilium global Services they reach the peer's pod.
+// clusters; as Cilium global Services they reach the peer's pod. The
+// local region's one is what the FailoverGroup's valkeySelector matches;
+// the failover controller may read the users Secret, and only it.
 func valkeyServices(p *plan, r *region) []unit {
 	if !p.has("valkey") || r.Peer == nil {
 		return nil
 	}
+	u := p.valkeyUsers()
 	var objs []obj
 	for _, m := range p.regions {
-		s := newObj("v1", "Service", valkeyMember(m), "valkey")
+		s := newObj("v1", "Service", valkeyMember(m), valkeyNS)
 		meta(s)["annotations"] = obj{"service.cilium.io/global": "true", "service.cilium.io/shared": "true"}
+		if m == r {
+			u.FollowActiveRegion(s, valkeyMember(r.Peer))
+		}
 		s["spec"] = obj{
 			"selector": obj{
 				"app.kubernetes.io/name": "valkey", "app.kubernetes.io/instance": "valkey",
@@ -39,5 +79,6 @@ func valkeyServices(p *plan, r *region) []unit {
 		}
 		objs = append(objs, s)
 	}
+	objs = append(objs, u.FailoverAccess("valkey-failover")...)
 	return []unit{{"valkey", "replication.yaml", objs}}
 }

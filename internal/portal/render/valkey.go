@@ -6,7 +6,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
 	"github.com/openova-io/openova/internal/fluxobj"
 	"github.com/openova-io/openova/internal/generate/flux"
 	"github.com/openova-io/openova/internal/instance"
@@ -21,10 +20,7 @@ import (
 // External Secrets and core schemas, and the values are pinned by goldens.
 
 const (
-	passwordAPI = "generators.external-secrets.io/v1alpha1"
-	esoAPI      = "external-secrets.io/v1"
-	pushAPI     = "external-secrets.io/v1alpha1"
-	valkeyPort  = 6379
+	valkeyPort = 6379
 	// valkeyMetricsPort is the chart's exporter (metrics.enabled).
 	valkeyMetricsPort = 9121
 	// regionLabel is on each region's pods (podLabels), so that a Cilium
@@ -103,18 +99,28 @@ func renderValkey(t Target, c Claim) (*Result, error) {
 			return nil, err
 		}
 		objs := []map[string]any{src}
+		// The passwords are made in the cluster, never in Git or the
+		// portal; with a peer, both regions' OpenBao keep them so the
+		// peer signs in with the same ones (its replica authenticates to
+		// the primary, and clients keep theirs after a failover).
+		users := valkeyUsers(t, c, regions[0], secret)
 		if i == 0 {
-			objs = append(objs, generatedUsers(c, secret)...)
+			var stores []string
 			if len(regions) > 1 {
-				objs = append(objs, pushUsers(t, c, regions, secret))
+				for _, r := range regions {
+					stores = append(stores, flux.SecretStoreName(r))
+				}
 			}
+			objs = append(objs, users.Generated(stores)...)
 		} else {
-			objs = append(objs, peerUsers(t, c, regions[0], region, secret))
+			objs = append(objs, users.ReadBack(flux.SecretStoreName(region)))
 		}
 		objs = append(objs, hr)
 		if len(regions) > 1 {
-			objs = append(objs, valkeyServices(c, regions, region, secret)...)
-			objs = append(objs, failoverSecretAccess(c, secret)...)
+			objs = append(objs, valkeyServices(c, regions, region, users)...)
+			// The failover controller reads the users Secret by name, and
+			// no other Secret of the team's namespace.
+			objs = append(objs, users.FailoverAccess(c.Name+"-valkey-failover")...)
 		}
 		objs = append(objs, k.networkPolicy(t, c, regions, region))
 		res.Objects[region] = objs
@@ -221,21 +227,18 @@ func valkeyMember(c Claim, region string) string { return c.Name + "-" + region 
 // platform's valkey-<region> do. In each cluster the local region's one
 // is what the FailoverGroup's valkeySelector matches: labelled to follow
 // the active region, naming its peer's Service and the users Secret.
-func valkeyServices(c Claim, regions []string, region, secret string) []map[string]any {
+func valkeyServices(c Claim, regions []string, region string, users flux.ValkeyUsers) []map[string]any {
 	var out []map[string]any
 	for _, m := range regions {
 		s := newObj("v1", "Service", valkeyMember(c, m), c.Namespace, c.Labels)
-		ann := map[string]any{"service.cilium.io/global": "true", "service.cilium.io/shared": "true"}
+		s["metadata"].(map[string]any)["annotations"] = map[string]any{"service.cilium.io/global": "true", "service.cilium.io/shared": "true"}
 		if m == region {
-			withLabels(s, map[string]string{failoverv1.FollowActiveRegionLabel: failoverv1.FollowActiveRegionValue})
-			ann[failoverv1.ValkeySecretAnnotation] = secret
 			for _, peer := range regions {
 				if peer != region {
-					ann[failoverv1.ValkeyPeerServiceAnnotation] = valkeyMember(c, peer)
+					users.FollowActiveRegion(s, valkeyMember(c, peer))
 				}
 			}
 		}
-		s["metadata"].(map[string]any)["annotations"] = ann
 		s["spec"] = map[string]any{
 			"selector": map[string]any{
 				"app.kubernetes.io/name": "valkey", "app.kubernetes.io/instance": c.Name,
@@ -248,85 +251,12 @@ func valkeyServices(c Claim, regions []string, region, secret string) []map[stri
 	return out
 }
 
-// failoverSecretAccess lets the failover controller read the users
-// Secret (the default user's password, to promote and re-point this
-// Valkey) by name, and no other Secret of the team's namespace.
-func failoverSecretAccess(c Claim, secret string) []map[string]any {
-	name := c.Name + "-valkey-failover"
-	role := newObj("rbac.authorization.k8s.io/v1", "Role", name, c.Namespace, c.Labels)
-	role["rules"] = []any{map[string]any{"apiGroups": []any{""}, "resources": []any{"secrets"}, "resourceNames": []any{secret}, "verbs": []any{"get"}}}
-	bind := newObj("rbac.authorization.k8s.io/v1", "RoleBinding", name, c.Namespace, c.Labels)
-	bind["roleRef"] = map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name}
-	bind["subjects"] = []any{map[string]any{"kind": "ServiceAccount", "name": flux.FailoverServiceAccount, "namespace": flux.FailoverNamespace}}
-	return []map[string]any{role, bind}
-}
-
-// generatedUsers: the users' passwords (default, replication) are made in
-// the cluster by External Secrets Password generators, once
-// (refreshInterval 0), and never pass through Git or the portal.
-func generatedUsers(c Claim, secret string) []map[string]any {
-	var out []map[string]any
-	var from []any
-	for _, user := range []string{"default", "replication"} {
-		name := c.Name + "-valkey-" + user
-		gen := newObj(passwordAPI, "Password", name, c.Namespace, c.Labels)
-		gen["spec"] = map[string]any{"length": int64(32), "digits": int64(6), "symbols": int64(0), "noUpper": false, "allowRepeat": true}
-		out = append(out, gen)
-		from = append(from, map[string]any{
-			"sourceRef": map[string]any{"generatorRef": map[string]any{"apiVersion": passwordAPI, "kind": "Password", "name": name}},
-			// Each generator yields the key "password": name it for its user.
-			"rewrite": []any{map[string]any{"regexp": map[string]any{"source": "^password$", "target": user}}},
-		})
-	}
-	es := newObj(esoAPI, "ExternalSecret", secret, c.Namespace, c.Labels)
-	es["spec"] = map[string]any{
-		"refreshInterval": "0",
-		"target":          map[string]any{"name": secret, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
-		"dataFrom":        from,
-	}
-	return append(out, es)
-}
-
-// usersKey is the OpenBao entry of the users Secret, under the primary
-// region's cluster, as the generator names pushed credentials.
-func usersKey(t Target, c Claim, primary, secret string) string {
-	return fmt.Sprintf("%s/%s/%s", t.Cluster(primary), c.Namespace, secret)
-}
-
-// pushUsers copies the users Secret to OpenBao in both regions, so the
-// peer region's Valkey signs in with the same passwords (its replica
-// authenticates to the primary, and clients keep theirs after a failover).
-func pushUsers(t Target, c Claim, regions []string, secret string) map[string]any {
-	ps := newObj(pushAPI, "PushSecret", secret, c.Namespace, c.Labels)
-	var stores []any
-	for _, r := range regions {
-		stores = append(stores, map[string]any{"name": flux.SecretStoreName(r), "kind": "ClusterSecretStore"})
-	}
-	ps["spec"] = map[string]any{
-		"refreshInterval": "1h",
-		"deletionPolicy":  "None",
-		"secretStoreRefs": stores,
-		"selector":        map[string]any{"secret": map[string]any{"name": secret}},
-		"data":            []any{map[string]any{"match": map[string]any{"remoteRef": map[string]any{"remoteKey": usersKey(t, c, regions[0], secret)}}}},
-	}
-	return ps
-}
-
-// peerUsers reads the primary region's users Secret from this region's
-// OpenBao.
-func peerUsers(t Target, c Claim, primary, region, secret string) map[string]any {
-	es := newObj(esoAPI, "ExternalSecret", secret, c.Namespace, c.Labels)
-	var data []any
-	for _, user := range []string{"default", "replication"} {
-		data = append(data, map[string]any{"secretKey": user, "remoteRef": map[string]any{"key": usersKey(t, c, primary, secret), "property": user}})
-	}
-	es["spec"] = map[string]any{
-		"refreshInterval": "1h",
-		"secretStoreRef":  map[string]any{"kind": "ClusterSecretStore", "name": flux.SecretStoreName(region)},
-		"target":          map[string]any{"name": secret, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
-		"data":            data,
-	}
-	return es
+// valkeyUsers is the claim's users Secret, generated in the first region
+// and kept in OpenBao under that region's cluster, as the generator keeps
+// the platform's (flux.ValkeyUsers).
+func valkeyUsers(t Target, c Claim, primary, secret string) flux.ValkeyUsers {
+	return flux.ValkeyUsers{Namespace: c.Namespace, Secret: secret, GeneratorPrefix: c.Name + "-valkey-",
+		Key: flux.CredentialKey(t.Cluster(primary), c.Namespace, secret), Labels: c.Labels}
 }
 
 // networkPolicy admits the metrics scraper, the release's own pods (in
