@@ -151,11 +151,17 @@ func CredentialKey(cluster, ns, secret string) string {
 // pushSecretTo copies every key of a Secret to the OpenBao entry remoteKey
 // in every region.
 func (p *plan) pushSecretTo(r *region, ns, secret, remoteKey string) obj {
+	return pushSecretObj(ns, secret, remoteKey, pushStores(r))
+}
+
+// pushStores are the ClusterSecretStores of every region's OpenBao, as
+// region r reaches them: its own first.
+func pushStores(r *region) []string {
 	stores := []string{storeName(r)}
 	if r.Peer != nil {
 		stores = append(stores, storeName(r.Peer))
 	}
-	return pushSecretObj(ns, secret, remoteKey, stores)
+	return stores
 }
 
 // pushSecretObj copies every key of a Secret to the OpenBao entry

@@ -15,7 +15,7 @@ func valkeyReplicaValues(p *plan, r *region) map[string]any {
 	v := map[string]any{"podLabels": map[string]any{"openova.io/region": r.Name}}
 	if r.Peer != nil && !r.Primary() {
 		primary := p.regions[0]
-		v["valkeyConfig"] = ValkeyReplicaConfig(valkeyMember(primary) + ".valkey.svc")
+		v["valkeyConfig"] = ValkeyReplicaConfig(valkeyMember(primary) + "." + valkeyNS + ".svc")
 	}
 	return v
 }
@@ -34,24 +34,20 @@ func (p *plan) valkeyUsers() ValkeyUsers {
 // and pushes them to every region's OpenBao (as credentials() are); the
 // standby reads them back from its own, so its primary signs in to the
 // active one as "replication", and clients keep their password after a
-// failover. Without OpenBao there is nowhere to share them: each region
-// makes its own (OpenBao is mandatory; this only keeps the Secret there).
+// failover. OpenBao is mandatory; were it deselected, each region would
+// make its own Secret (the chart still starts, replication cannot sign in).
 func valkeyUsersSecret(p *plan, r *region) []unit {
 	if !p.has("valkey") || !p.has("external-secrets") {
 		return nil
 	}
 	u := p.valkeyUsers()
-	if !r.Primary() && p.has("openbao") {
+	if !p.has("openbao") {
+		return []unit{{"valkey", "credentials.yaml", u.Generated(nil)}}
+	}
+	if !r.Primary() {
 		return []unit{{"valkey", "credentials.yaml", []obj{u.ReadBack(storeName(r))}}}
 	}
-	var stores []string
-	if p.has("openbao") {
-		stores = append(stores, storeName(r))
-		if r.Peer != nil {
-			stores = append(stores, storeName(r.Peer))
-		}
-	}
-	return []unit{{"valkey", "credentials.yaml", u.Generated(stores)}}
+	return []unit{{"valkey", "credentials.yaml", u.Generated(pushStores(r))}}
 }
 
 // valkeyServices name each region's Valkey primary valkey-<region> in both
