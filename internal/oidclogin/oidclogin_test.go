@@ -215,6 +215,7 @@ func TestGroups(t *testing.T) {
 func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{
 		"/portal/x": "/portal/x", "": "/h", "https://evil.example": "/h", "//evil.example": "/h", "/\\evil.example": "/h",
+		"/\t/evil.example": "/h", "/\n/evil.example": "/h", "/a\\b": "/h", "/\x7f/x": "/h", "/users?page=2": "/users?page=2",
 	} {
 		if got := oidclogin.SafeNext(in, "/h"); got != want {
 			t.Errorf("SafeNext(%q) = %q, want %q", in, got, want)
