@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
@@ -92,21 +94,26 @@ func verbPast(d failoverv1.Decision) string {
 }
 
 // patchSpec reads the FailoverGroup, lets mutate judge and change it, and
-// sends one merge patch carrying the resourceVersion read: if the
-// controller changed the object meanwhile (e.g. a new proposal), the patch
-// is refused rather than applied to a situation the user did not see.
+// sends one merge patch carrying the resourceVersion read. The controller
+// writes the status on every lease renewal, so a conflict is common and
+// says little: the group is read again and mutate judges the new state
+// (an approval is bound to the epoch the user named, a switchover to its
+// target), and only then is it sent again; a proposal that changed
+// meanwhile is refused by mutate, never approved unseen.
 func patchSpec(ctx context.Context, c client.Client, key client.ObjectKey, mutate func(*failoverv1.FailoverGroup) error) error {
-	var fg failoverv1.FailoverGroup
-	if err := c.Get(ctx, key, &fg); err != nil {
-		return fmt.Errorf("FailoverGroup %s: %w", key, err)
+	err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+		var fg failoverv1.FailoverGroup
+		if err := c.Get(ctx, key, &fg); err != nil {
+			return fmt.Errorf("FailoverGroup %s: %w", key, err)
+		}
+		before := fg.DeepCopy()
+		if err := mutate(&fg); err != nil {
+			return err
+		}
+		return c.Patch(ctx, &fg, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	})
+	if apierrors.IsConflict(err) {
+		return fmt.Errorf("FailoverGroup %s: %w (it kept changing; check `catalyst failover status` and retry)", key, err)
 	}
-	before := fg.DeepCopy()
-	if err := mutate(&fg); err != nil {
-		return err
-	}
-	patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
-	if err := c.Patch(ctx, &fg, patch); err != nil {
-		return fmt.Errorf("FailoverGroup %s: %w (if it changed meanwhile, check `catalyst failover status` and retry)", key, err)
-	}
-	return nil
+	return err
 }

@@ -11,6 +11,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	kretry "k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	failoverv1 "github.com/openova-io/openova/api/failover/v1alpha1"
@@ -253,12 +254,8 @@ func TestFailoverEndToEnd(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		var fg failoverv1.FailoverGroup
 		key := client.ObjectKey{Namespace: "shop", Name: "shop"}
-		if err := act.env.Client.Get(context.Background(), key, &fg); err != nil {
-			t.Fatal(err)
-		}
-		fg.Spec.Switchover = &failoverv1.SwitchoverRequest{ID: "drill-1", Target: sb.name, By: "e2e@openova.test", At: &metav1.Time{Time: time.Now()}}
+		request := &failoverv1.SwitchoverRequest{ID: "drill-1", Target: sb.name, By: "e2e@openova.test", At: &metav1.Time{Time: time.Now()}}
 		opctx, stopOp := context.WithTimeout(context.Background(), 4*ttl)
 		defer stopOp()
 		opErr := make(chan error, 2)
@@ -267,7 +264,16 @@ func TestFailoverEndToEnd(t *testing.T) {
 			opErr <- act.playCNPGOperatorOn(opctx, act.requested, "orders-"+sb.name, "demotion-token-orders")
 		}()
 		t0 := time.Now()
-		if err := act.env.Client.Update(context.Background(), &fg); err != nil {
+		// The controller writes the status on every renewal: read again
+		// on a conflict, as `catalyst failover switchover` does.
+		if err := kretry.RetryOnConflict(kretry.DefaultBackoff, func() error {
+			var fg failoverv1.FailoverGroup
+			if err := act.env.Client.Get(context.Background(), key, &fg); err != nil {
+				return err
+			}
+			fg.Spec.Switchover = request
+			return act.env.Client.Update(context.Background(), &fg)
+		}); err != nil {
 			t.Fatal(err)
 		}
 		up := waitState(t, sb, "ACTIVE", 4*ttl)

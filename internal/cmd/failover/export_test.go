@@ -1,0 +1,4 @@
+package failover
+
+// PatchSpec is patchSpec, for the tests of the conflict it meets.
+var PatchSpec = patchSpec
