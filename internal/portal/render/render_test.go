@@ -52,34 +52,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			files, err := res.Files(tc.claim.Namespace, tc.claim.Name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got bytes.Buffer
-			paths := make([]string, 0, len(files))
-			for p := range files {
-				paths = append(paths, p)
-			}
-			slices.Sort(paths)
-			got.WriteString("# connection secret: " + res.ConnectionSecret + "\n")
-			for _, p := range paths {
-				got.WriteString("# ==> " + p + "\n")
-				got.Write(files[p])
-			}
-			golden := filepath.Join("testdata", name+".yaml")
-			if *update {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./internal/portal/render -run TestGolden -update)", err)
-			}
-			if !bytes.Equal(got.Bytes(), want) {
-				t.Errorf("%s differs from the rendering; inspect with -update and git diff:\n%s", golden, got.String())
-			}
+			checkGolden(t, name, res, tc.claim.Namespace, tc.claim.Name)
 		})
 	}
 }
@@ -169,4 +142,38 @@ func find(t *testing.T, objs []map[string]any, kind string) map[string]any {
 	}
 	t.Fatalf("no %s rendered", kind)
 	return nil
+}
+
+// checkGolden compares a rendering's files (and its connection Secret)
+// with testdata/<name>.yaml; -update rewrites it.
+func checkGolden(t *testing.T, name string, res *Result, namespace, claim string) {
+	t.Helper()
+	files, err := res.Files(namespace, claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	got.WriteString("# connection secret: " + res.ConnectionSecret + "\n")
+	for _, p := range paths {
+		got.WriteString("# ==> " + p + "\n")
+		got.Write(files[p])
+	}
+	golden := filepath.Join("testdata", name+".yaml")
+	if *update {
+		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/portal/render -run TestGolden -update)", err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("%s differs from the rendering; inspect with -update and git diff:\n%s", golden, got.String())
+	}
 }

@@ -1,12 +1,8 @@
 package render
 
 import (
-	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 
@@ -57,34 +53,7 @@ func TestGoldenValkey(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			files, err := res.Files(tc.claim.Namespace, tc.claim.Name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got bytes.Buffer
-			paths := make([]string, 0, len(files))
-			for p := range files {
-				paths = append(paths, p)
-			}
-			slices.Sort(paths)
-			got.WriteString("# connection secret: " + res.ConnectionSecret + "\n")
-			for _, p := range paths {
-				got.WriteString("# ==> " + p + "\n")
-				got.Write(files[p])
-			}
-			golden := filepath.Join("testdata", name+".yaml")
-			if *update {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./internal/portal/render -run TestGolden -update)", err)
-			}
-			if !bytes.Equal(got.Bytes(), want) {
-				t.Errorf("%s differs from the rendering; inspect with -update and git diff:\n%s", golden, got.String())
-			}
+			checkGolden(t, name, res, tc.claim.Namespace, tc.claim.Name)
 		})
 	}
 }
