@@ -28,28 +28,7 @@ import (
 // namespace nor delete a Cluster. Removing the Clusters rule fails it.
 func TestChartRBACAllowsTheCNPGSelector(t *testing.T) {
 	ctx := context.Background()
-	files, err := render(t, goodValues)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := testenv.DecodeRendered(files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := env.EnsureNamespace(ctx, "openova-system"); err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range objs {
-		switch o.Object.GetKind() {
-		case "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
-			if o.Object.GetNamespace() == "" && o.Object.GetKind() != "ClusterRole" && o.Object.GetKind() != "ClusterRoleBinding" {
-				o.Object.SetNamespace("openova-system")
-			}
-			if err := env.Apply(ctx, o.Object); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	files := applyChartRBAC(t)
 	member := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal([]byte(`
 apiVersion: postgresql.cnpg.io/v1
@@ -127,28 +106,7 @@ spec:
 // reach.
 func TestChartRBACAndPortalRoleAllowTheValkeySelector(t *testing.T) {
 	ctx := context.Background()
-	files, err := render(t, goodValues)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := testenv.DecodeRendered(files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := env.EnsureNamespace(ctx, "openova-system"); err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range objs {
-		switch o.Object.GetKind() {
-		case "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
-			if o.Object.GetKind() != "ClusterRole" && o.Object.GetKind() != "ClusterRoleBinding" {
-				o.Object.SetNamespace("openova-system")
-			}
-			if err := env.Apply(ctx, o.Object); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	applyChartRBAC(t)
 	kind, _ := portalrender.Lookup("ValkeyClaim")
 	bp, _ := catalogtest.Embedded(t).Blueprint("valkey")
 	res, err := kind.Render(portalrender.Target{Tenant: "acme", Regions: []string{"fsn", "hel"}, Registry: "r.example"},
@@ -221,4 +179,35 @@ func TestChartRBACAndPortalRoleAllowTheValkeySelector(t *testing.T) {
 	if err := sa.Get(ctx, client.ObjectKey{Namespace: "team-vk", Name: "other-team-secret"}, other); !apierrors.IsForbidden(err) {
 		t.Errorf("get of another Secret in the team's namespace: %v, want Forbidden", err)
 	}
+}
+
+// applyChartRBAC applies the chart's ServiceAccount and RBAC objects (with
+// the default values) in openova-system, as an install would.
+func applyChartRBAC(t *testing.T) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	files, err := render(t, goodValues)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := testenv.DecodeRendered(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.EnsureNamespace(ctx, "openova-system"); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		switch o.Object.GetKind() {
+		case "ServiceAccount", "Role", "RoleBinding":
+			o.Object.SetNamespace("openova-system")
+		case "ClusterRole", "ClusterRoleBinding":
+		default:
+			continue
+		}
+		if err := env.Apply(ctx, o.Object); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return files
 }
