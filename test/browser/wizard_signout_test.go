@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,13 +13,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	openova "github.com/openova-io/openova"
-	"github.com/openova-io/openova/internal/catalog"
-	"github.com/openova-io/openova/internal/wizard"
 	wizhttp "github.com/openova-io/openova/internal/wizard/http"
 	"github.com/openova-io/openova/internal/wizard/oidctest"
-	"github.com/openova-io/openova/internal/wizard/secrets"
-	"github.com/openova-io/openova/internal/wizard/sqlite"
 )
 
 // ssoWizardServer serves the real wizard with single sign-on by a real
@@ -29,22 +23,7 @@ import (
 // (sites_test.go); local users still sign in with a password.
 func ssoWizardServer(t *testing.T, user oidctest.User) (string, *oidctest.Provider) {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "wizard.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := wizard.AddLocalUser(ctx, store, "acme", "admin", password, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(openova.Catalog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := make([]byte, secrets.KeySize)
-	rand.Read(key)
-	sealer, _ := secrets.New(key, rand.Reader)
+	store, cat, sealer := wizardParts(t)
 	// The redirect URLs name the wizard's address, so it listens first.
 	srv := httptest.NewUnstartedServer(nil)
 	base := siteURL(t, "wizard", srv)
@@ -55,7 +34,7 @@ func ssoWizardServer(t *testing.T, user oidctest.User) (string, *oidctest.Provid
 	t.Cleanup(op.Close)
 	op.LoginForm(true)
 	op.AllowPostLogoutRedirect(base + "/signedout")
-	rp, err := wizhttp.NewRelyingParty(ctx, op.Issuer, "wizard", "wizard-client-secret", base+"/login/oidc/callback", []string{"groups"}, nil)
+	rp, err := wizhttp.NewRelyingParty(context.Background(), op.Issuer, "wizard", "wizard-client-secret", base+"/login/oidc/callback", []string{"groups"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

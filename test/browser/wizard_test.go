@@ -45,22 +45,7 @@ func chromium(t *testing.T) string {
 // whose store it returns too.
 func wizardServer(t *testing.T) (string, *catalog.Catalog, wizard.Store) {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "wizard.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := wizard.AddLocalUser(ctx, store, "acme", "admin", password, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(openova.Catalog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := make([]byte, secrets.KeySize)
-	rand.Read(key)
-	sealer, _ := secrets.New(key, rand.Reader)
+	store, cat, sealer := wizardParts(t)
 	h, err := wizhttp.New(wizhttp.Config{Store: store, Catalog: cat, Sealer: sealer, Now: time.Now, Random: rand.Reader})
 	if err != nil {
 		t.Fatal(err)
@@ -297,4 +282,27 @@ func TestValidationErrorNextToField(t *testing.T) {
 	if domainErrs != 0 {
 		t.Fatalf("the valid domain field shows %d error(s)", domainErrs)
 	}
+}
+
+// wizardParts are a wizard's fresh SQLite store (with the local admin of
+// organisation acme), the embedded catalog and a sealer with a new key.
+func wizardParts(t *testing.T) (wizard.Store, *catalog.Catalog, *secrets.Sealer) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "wizard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := wizard.AddLocalUser(ctx, store, "acme", "admin", password, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Load(openova.Catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, secrets.KeySize)
+	rand.Read(key)
+	sealer, _ := secrets.New(key, rand.Reader)
+	return store, cat, sealer
 }
