@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -57,8 +56,7 @@ func TestManagerSingleSignOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth := &web.OIDCAuth{AdminGroup: "platform-admins", Sealer: sealer, Now: time.Now, Random: rand.Reader,
-		Flow: &oidclogin.Flow{RP: relying, Sealer: sealer, Now: time.Now, Random: rand.Reader, Cookie: "catalyst_oidc_flow", Path: web.CallbackPath}}
+	auth := web.NewOIDCAuth(relying, sealer, "platform-admins", "", false)
 	h, err := web.New(web.Options{Reader: env.Client, Auth: auth})
 	if err != nil {
 		t.Fatal(err)

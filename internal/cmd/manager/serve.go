@@ -2,7 +2,6 @@ package manager
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -69,9 +68,7 @@ func authorizer(ctx context.Context, o manager.Options) (web.Authorizer, error) 
 		return nil, fmt.Errorf("--oidc-issuer %s: %w", o.OIDC.Issuer, err)
 	}
 	secure := external.Scheme == "https"
-	return &web.OIDCAuth{AdminGroup: o.OIDC.AdminGroup, Sealer: sealer, Now: time.Now, Random: rand.Reader, Secure: secure,
-		Flow: &oidclogin.Flow{RP: relying, Sealer: sealer, Now: time.Now, Random: rand.Reader, Cookie: "catalyst_oidc_flow",
-			Path: web.CallbackPath, Secure: secure, GroupsClaim: o.OIDC.GroupsClaim}}, nil
+	return web.NewOIDCAuth(relying, sealer, o.OIDC.AdminGroup, o.OIDC.GroupsClaim, secure), nil
 }
 
 // uiServer runs the dashboard's listener on every replica.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +12,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/zitadel/oidc/v3/pkg/client/rp"
+
 	"github.com/openova-io/openova/internal/oidclogin"
 )
 
@@ -19,8 +22,8 @@ import (
 // cookie carrying who, until when, and the session's CSRF token. The
 // group is checked at sign-in: a person outside it gets no session.
 type OIDCAuth struct {
-	// Flow's Cookie and Path should be "catalyst_oidc_flow" and
-	// CallbackPath.
+	// Flow's Cookie and Path are "catalyst_oidc_flow" and CallbackPath
+	// (NewOIDCAuth sets them).
 	Flow       *oidclogin.Flow
 	Sealer     oidclogin.Sealer
 	AdminGroup string
@@ -28,6 +31,15 @@ type OIDCAuth struct {
 	Now        func() time.Time
 	Random     io.Reader
 	Secure     bool
+}
+
+// NewOIDCAuth is the dashboard's OIDC sign-in through relying, admitting
+// adminGroup (read from groupsClaim; "" is the default claim), with the
+// system clock and randomness; secure marks the cookies Secure (https).
+func NewOIDCAuth(relying rp.RelyingParty, sealer oidclogin.Sealer, adminGroup, groupsClaim string, secure bool) *OIDCAuth {
+	return &OIDCAuth{AdminGroup: adminGroup, Sealer: sealer, Now: time.Now, Random: rand.Reader, Secure: secure,
+		Flow: &oidclogin.Flow{RP: relying, Sealer: sealer, Now: time.Now, Random: rand.Reader, Cookie: "catalyst_oidc_flow",
+			Path: CallbackPath, Secure: secure, GroupsClaim: groupsClaim}}
 }
 
 // CallbackPath is where the identity provider sends the browser back;

@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/openova-io/openova/internal/manager/web"
 	"github.com/openova-io/openova/internal/oidclogin"
@@ -41,8 +40,7 @@ func TestOIDCAdminGroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth := &web.OIDCAuth{AdminGroup: "platform-admins", Sealer: sealer, Now: time.Now, Random: rand.Reader,
-		Flow: &oidclogin.Flow{RP: relying, Sealer: sealer, Now: time.Now, Random: rand.Reader, Cookie: "catalyst_oidc_flow", Path: web.CallbackPath}}
+	auth := web.NewOIDCAuth(relying, sealer, "platform-admins", "", false)
 	if h, err = web.New(web.Options{Reader: env.Client, Auth: auth}); err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
 
@@ -81,8 +80,7 @@ func ssoDashboard(t *testing.T, hide bool) (ts *httptest.Server, op *oidctest.Pr
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth := &web.OIDCAuth{AdminGroup: "platform-admins", Sealer: sealer, Now: time.Now, Random: rand.Reader,
-		Flow: &oidclogin.Flow{RP: relying, Sealer: sealer, Now: time.Now, Random: rand.Reader, Cookie: "catalyst_oidc_flow", Path: web.CallbackPath}}
+	auth := web.NewOIDCAuth(relying, sealer, "platform-admins", "", false)
 	if h, err = web.New(web.Options{Reader: env.Client, Auth: auth}); err != nil {
 		t.Fatal(err)
 	}
