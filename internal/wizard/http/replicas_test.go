@@ -85,12 +85,7 @@ func (h *harness) crash() {
 // applies; the journal holds each step once.
 func TestAnotherReplicaResumesAnApply(t *testing.T) {
 	tofu := tofutest.Bin(t)
-	dsn, sealer, now := hosted(t)
-	a := replica(t, dsn, sealer, tofu, "replica-a", now)
-	b := replica(t, dsn, sealer, tofu, "replica-b", now)
-	if _, err := wizard.AddLocalUser(context.Background(), a.store, "acme", "admin", adminPassword, now.get()); err != nil {
-		t.Fatal(err)
-	}
+	a, b := twoReplicas(t, tofu)
 	jar, _ := cookiejar.New(nil) // one browser; the load balancer sends it to A, then to B
 	browser := &http.Client{Jar: jar}
 	ca := (&client{h: a, http: browser}).mustLogin("admin", adminPassword)
@@ -132,4 +127,17 @@ func TestAnotherReplicaResumesAnApply(t *testing.T) {
 	if matches, _ := filepath.Glob(filepath.Join(b.dir, "apply", "*", "terraform.tfstate")); len(matches) != 1 {
 		t.Fatalf("B's work directory has no state: %v", matches)
 	}
+}
+
+// twoReplicas are two wizard replicas on one PostgreSQL (hosted), sharing
+// the key and a clock, with organisation acme's local admin.
+func twoReplicas(t *testing.T, tofu string) (a, b *harness) {
+	t.Helper()
+	dsn, sealer, now := hosted(t)
+	a = replica(t, dsn, sealer, tofu, "replica-a", now)
+	b = replica(t, dsn, sealer, tofu, "replica-b", now)
+	if _, err := wizard.AddLocalUser(context.Background(), a.store, "acme", "admin", adminPassword, now.get()); err != nil {
+		t.Fatal(err)
+	}
+	return a, b
 }

@@ -106,12 +106,7 @@ func postLogin(t *testing.T, h *harness, user, pw string) (*http.Response, strin
 // the rest are refused (429) before any check, and only the five are
 // audited as failures.
 func TestSignInBurstAcrossReplicas(t *testing.T) {
-	dsn, sealer, now := hosted(t)
-	a := replica(t, dsn, sealer, "", "replica-a", now)
-	b := replica(t, dsn, sealer, "", "replica-b", now)
-	if _, err := wizard.AddLocalUser(context.Background(), a.store, "acme", "admin", adminPassword, now.get()); err != nil {
-		t.Fatal(err)
-	}
+	a, b := twoReplicas(t, "")
 	const n = 20
 	codes := make(chan int, n)
 	var wg sync.WaitGroup
@@ -139,7 +134,7 @@ func TestSignInBurstAcrossReplicas(t *testing.T) {
 		t.Fatalf("answers to a burst of %d = %v; want 5×401 and %d×429", n, count, n-5)
 	}
 
-	a.now.set(now.get().Add(15 * time.Minute))
+	a.now.set(a.now.get().Add(15 * time.Minute))
 	c := a.client().mustLogin("admin", adminPassword)
 	_, data := c.do("GET", "/api/v1/audit", nil)
 	actions := map[string]int{}
@@ -184,12 +179,7 @@ func TestAddressBudgetSpansNames(t *testing.T) {
 // PostgreSQL: exactly five check a password (401), fifteen are refused
 // before any check (429 with Retry-After).
 func TestAddressBurstAcrossNames(t *testing.T) {
-	dsn, sealer, now := hosted(t)
-	a := replica(t, dsn, sealer, "", "replica-a", now)
-	b := replica(t, dsn, sealer, "", "replica-b", now)
-	if _, err := wizard.AddLocalUser(context.Background(), a.store, "acme", "admin", adminPassword, now.get()); err != nil {
-		t.Fatal(err)
-	}
+	a, b := twoReplicas(t, "")
 	const n = 20
 	type answer struct {
 		code       int

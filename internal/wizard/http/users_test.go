@@ -283,12 +283,7 @@ func TestUsersPage(t *testing.T) {
 // two admins demote each other in the same instant: one wins, the other
 // is refused, and the organisation keeps exactly one admin.
 func TestAdminsDemotingEachOtherAtOnce(t *testing.T) {
-	dsn, sealer, now := hosted(t)
-	a := replica(t, dsn, sealer, "", "replica-a", now)
-	b := replica(t, dsn, sealer, "", "replica-b", now)
-	if _, err := wizard.AddLocalUser(context.Background(), a.store, "acme", "admin", adminPassword, now.get()); err != nil {
-		t.Fatal(err)
-	}
+	a, b := twoReplicas(t, "")
 	pw := a.addUser("acme", "bob")
 	first := a.client().mustLogin("admin", adminPassword)
 	ids := usersOf(t, first)
